@@ -1,0 +1,185 @@
+"""Writing to the outbox. Rows are written inside the caller's transaction and only
+handed to the broker after commit, so a broker outage delays a message, never loses it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import urllib.error
+import urllib.request
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from notifications.models import Delivery, WebhookEndpoint
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 10
+SIGNATURE_HEADER = "X-FeedbackDesk-Signature"
+
+
+def dispatch_after_commit(delivery_id: int) -> None:
+    def send() -> None:
+        from notifications.tasks import delivery_send
+
+        try:
+            delivery_send.delay(delivery_id)
+        except Exception:  # noqa: BLE001 - broker down: the periodic flush delivers it later
+            log.warning("broker unavailable; delivery %s left for the flush", delivery_id)
+
+    transaction.on_commit(send)
+
+
+def delivery_enqueue(
+    *, event_key: str, topic: str, channel: str, recipient: str, payload: dict
+) -> Delivery | None:
+    """Adds one message to the outbox unless this (event, channel, recipient) has one."""
+    try:
+        with transaction.atomic():
+            delivery = Delivery.objects.create(
+                event_key=event_key,
+                topic=topic,
+                channel=channel,
+                recipient=recipient,
+                payload=payload,
+                next_attempt_at=timezone.now(),
+            )
+    except IntegrityError:
+        return None
+    dispatch_after_commit(delivery.pk)
+    return delivery
+
+
+def notify(
+    *,
+    event_key: str,
+    topic: str,
+    payload: dict,
+    emails: list[str] | None = None,
+    email_subject: str = "",
+    email_body: str = "",
+) -> list[Delivery]:
+    """Queues an email per address and a webhook per subscribed endpoint."""
+    created: list[Delivery] = []
+    for address in sorted({a for a in (emails or []) if a}):
+        delivery = delivery_enqueue(
+            event_key=event_key,
+            topic=topic,
+            channel=Delivery.Channel.EMAIL,
+            recipient=address,
+            payload={"subject": email_subject, "body": email_body, "data": payload},
+        )
+        if delivery:
+            created.append(delivery)
+    for endpoint in WebhookEndpoint.objects.filter(is_active=True):
+        if not endpoint.wants(topic):
+            continue
+        delivery = delivery_enqueue(
+            event_key=event_key,
+            topic=topic,
+            channel=Delivery.Channel.WEBHOOK,
+            recipient=str(endpoint.pk),
+            payload={"topic": topic, "event": event_key, "data": payload},
+        )
+        if delivery:
+            created.append(delivery)
+    return created
+
+
+def webhook_signature(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def _send_email(delivery: Delivery) -> None:
+    send_mail(
+        subject=delivery.payload.get("subject") or delivery.topic,
+        message=delivery.payload.get("body") or json.dumps(delivery.payload.get("data", {})),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[delivery.recipient],
+    )
+
+
+def _send_webhook(delivery: Delivery) -> None:
+    endpoint = WebhookEndpoint.objects.get(pk=int(delivery.recipient))
+    body = json.dumps(
+        {**delivery.payload, "delivery_id": delivery.pk}, sort_keys=True, default=str
+    ).encode()
+    request = urllib.request.Request(
+        endpoint.url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": "feedback_desk",
+            SIGNATURE_HEADER: webhook_signature(endpoint.secret, body),
+            "X-FeedbackDesk-Delivery": str(delivery.pk),
+            "X-FeedbackDesk-Topic": delivery.topic,
+        },
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 - admin-set URL
+        if answer.status >= 300:
+            raise urllib.error.HTTPError(endpoint.url, answer.status, "not 2xx", None, None)
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    return dt.timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 6 * 3600))
+
+
+def delivery_send(delivery_id: int) -> bool:
+    """Sends one pending delivery; the row lock keeps two workers from sending it twice."""
+    with transaction.atomic():
+        delivery = (
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(pk=delivery_id, status=Delivery.Status.PENDING)
+            .first()
+        )
+        if delivery is None:
+            return False
+        delivery.attempts += 1
+        try:
+            if delivery.channel == Delivery.Channel.EMAIL:
+                _send_email(delivery)
+            else:
+                _send_webhook(delivery)
+        except Exception as exc:  # noqa: BLE001 - any failure is retried with backoff
+            delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if delivery.attempts >= MAX_ATTEMPTS:
+                delivery.status = Delivery.Status.FAILED
+                delivery.next_attempt_at = None
+            else:
+                delivery.next_attempt_at = timezone.now() + backoff(delivery.attempts)
+            delivery.save()
+            return False
+        delivery.status = Delivery.Status.SENT
+        delivery.sent_at = timezone.now()
+        delivery.next_attempt_at = None
+        delivery.last_error = ""
+        delivery.save()
+        return True
+
+
+def deliveries_due(limit: int = 500) -> list[int]:
+    return list(
+        Delivery.objects.filter(status=Delivery.Status.PENDING, next_attempt_at__lte=timezone.now())
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def deliveries_flush(limit: int = 500) -> int:
+    """Sends what is due, in this process. Returns how many were sent."""
+    return sum(delivery_send(pk) for pk in deliveries_due(limit))
+
+
+def delivery_retry(delivery: Delivery) -> None:
+    """Admin action: put a failed delivery back in the queue."""
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=Delivery.Status.PENDING, next_attempt_at=timezone.now(), attempts=0
+    )
+    dispatch_after_commit(delivery.pk)

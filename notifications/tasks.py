@@ -1,0 +1,14 @@
+from celery import shared_task
+
+from notifications import services
+
+
+@shared_task(name="notifications.delivery_send", ignore_result=True)
+def delivery_send(delivery_id: int) -> None:
+    services.delivery_send(delivery_id)
+
+
+@shared_task(name="notifications.deliveries_flush", ignore_result=True)
+def deliveries_flush() -> None:
+    """Periodic: delivers what the after-commit hand-off missed (broker down, crash)."""
+    services.deliveries_flush()
