@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tickets.models import SlaClock, SlaPolicy, Ticket
+from tickets.models import SlaClock, SlaPolicy, SlaPolicyRule, Ticket
 
 
 def policy_for(ticket: Ticket) -> SlaPolicy | None:
     """The most specific matching rule's policy, else the default policy."""
     best: tuple[int, int, SlaPolicy] | None = None
-    rules = SlaPolicy.rules.rel.related_model.objects.select_related("policy").order_by(
-        "position", "id"
-    )
+    rules = SlaPolicyRule.objects.select_related("policy").order_by("position", "id")
     survey_id = ticket.origin_response.survey_id
     segment = (ticket.customer.segment or "").lower()
     for rule in rules:
