@@ -88,3 +88,49 @@ def clock_meet(ticket: Ticket, kind: str, at: dt.datetime) -> SlaClock | None:
     clock.paused_at = None
     clock.save()
     return clock
+
+
+def _next_check(clock: SlaClock) -> dt.datetime | None:
+    if clock.state in (SlaClock.State.MET, SlaClock.State.PAUSED) or clock.met_at:
+        return None
+    if clock.breached_at is None:
+        return clock.due_at if clock.warned_at else clock.warn_at
+    return None  # escalation levels after a breach are scheduled by the sweep
+
+
+def clocks_pause(ticket: Ticket, at: dt.datetime) -> None:
+    """waiting_on_customer: stop the running clocks."""
+    for clock in ticket.clocks.select_for_update().filter(
+        met_at__isnull=True, paused_at__isnull=True, breached_at__isnull=True
+    ):
+        clock.paused_at = at
+        clock.state = SlaClock.State.PAUSED
+        clock.next_check_at = None
+        clock.save()
+
+
+def clocks_resume(ticket: Ticket, at: dt.datetime) -> None:
+    """Back from waiting: the paused time is added to the deadlines."""
+    for clock in ticket.clocks.select_for_update().filter(paused_at__isnull=False):
+        paused = max(at - clock.paused_at, dt.timedelta(0))
+        clock.due_at += paused
+        clock.warn_at += paused
+        clock.paused_seconds += int(paused.total_seconds())
+        clock.paused_at = None
+        clock.state = SlaClock.State.AT_RISK if clock.warned_at else SlaClock.State.RUNNING
+        clock.next_check_at = _next_check(clock)
+        clock.save()
+
+
+def resolution_clock_restart(ticket: Ticket, at: dt.datetime) -> SlaClock | None:
+    """Reopen: a new resolution clock from now, under the policy recorded on the ticket."""
+    policy = ticket.sla_policy
+    if policy is None:
+        return None
+    clock = ticket.clocks.select_for_update().filter(kind=SlaClock.Kind.RESOLUTION).first()
+    if clock is None:
+        clock = SlaClock(ticket=ticket, kind=SlaClock.Kind.RESOLUTION)
+    clock.target_minutes = policy.resolution_minutes
+    clock_schedule(clock, policy, at)
+    clock.save()
+    return clock
