@@ -1,0 +1,86 @@
+"""Parsing report filters from query strings; shared by the API and the dashboard."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+
+from reports.selectors import INTERVALS, Period
+from surveys.models import Survey
+from tickets.models import Team
+
+
+class BadParam(ValueError):
+    """A query parameter we cannot use; `param` names it."""
+
+    def __init__(self, param: str, message: str):
+        super().__init__(message)
+        self.param = param
+        self.message = message
+
+
+def parse_moment(value: str, param: str, *, end: bool, tzinfo: dt.tzinfo) -> dt.datetime:
+    """A date means the whole day in tzinfo: start at its midnight, end after it."""
+    moment = parse_datetime(value) if "T" in value or " " in value else None
+    if moment is not None:
+        return moment if timezone.is_aware(moment) else timezone.make_aware(moment, tzinfo)
+    try:
+        day = parse_date(value)
+    except ValueError:
+        day = None
+    if day is None:
+        raise BadParam(param, _("Expected a date (YYYY-MM-DD) or an ISO 8601 date-time."))
+    if end:
+        day += dt.timedelta(days=1)
+    return dt.datetime.combine(day, dt.time.min, tzinfo=tzinfo)
+
+
+def parse_period(params, *, tzinfo: dt.tzinfo = dt.UTC) -> Period:
+    start = params.get("start") or None
+    end = params.get("end") or None
+    period = Period(
+        start=parse_moment(start, "start", end=False, tzinfo=tzinfo) if start else None,
+        end=parse_moment(end, "end", end=True, tzinfo=tzinfo) if end else None,
+    )
+    if period.start and period.end and period.start >= period.end:
+        raise BadParam("end", _("The end must come after the start."))
+    return period
+
+
+def parse_survey(params) -> Survey | None:
+    value = params.get("survey") or None
+    if value is None:
+        return None
+    lookup = {"pk": int(value)} if value.isdigit() else {"slug": value}
+    survey = Survey.objects.filter(**lookup).first()
+    if survey is None:
+        raise BadParam("survey", _("No survey %(value)s.") % {"value": value})
+    return survey
+
+
+def parse_team(params, teams=None) -> Team | None:
+    value = params.get("team") or None
+    if value is None:
+        return None
+    lookup = {"pk": int(value)} if value.isdigit() else {"slug": value}
+    team = (teams if teams is not None else Team.objects.all()).filter(**lookup).first()
+    if team is None:
+        raise BadParam("team", _("No team %(value)s.") % {"value": value})
+    return team
+
+
+def parse_interval(params) -> str:
+    interval = params.get("interval") or "week"
+    if interval not in INTERVALS:
+        raise BadParam("interval", _("Use one of: day, week, month."))
+    return interval
+
+
+def parse_segment(params) -> str | None:
+    segment = (params.get("segment") or "").strip()
+    if len(segment) > 64:
+        raise BadParam("segment", _("At most 64 characters."))
+    return segment or None

@@ -1,0 +1,96 @@
+"""A small desk: two teams, an agent in each, a manager of the first, tickets via ingestion."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass, field
+
+import pytest
+from django.utils import timezone
+
+from surveys.services import CustomerData
+from tests import factories
+from tickets.models import ResolutionCode, RootCause, RoutingRule, SlaPolicy, Ticket
+
+_seq = itertools.count(1)
+
+
+@dataclass
+class Desk:
+    team_a: object
+    team_b: object
+    manager: object
+    agent: object
+    other_agent: object
+    survey: object
+    source: object
+    tickets: list = field(default_factory=list)
+    other_ticket: object = None
+
+    def open_ticket(self, *, team_b=False, score=3, ago=dt.timedelta(minutes=10), **kw):
+        segment = "smb" if team_b else "enterprise"
+        n = next(_seq)
+        result = factories.ingest(
+            self.survey,
+            self.source,
+            score=score,
+            responded_at=timezone.now() - ago,
+            comment=kw.pop("comment", f"Delivery was late again, order {n}, nobody called me back"),
+            customer=CustomerData(
+                external_id=f"desk-{n}-{timezone.now().timestamp()}",
+                email=f"desk{n}@example.com",
+                attributes={
+                    "name": kw.pop("name", f"Customer {n}"),
+                    "segment": segment,
+                    "phone": "+7 912 000-00-00",
+                    "time_zone": "Asia/Vladivostok",
+                },
+            ),
+        )
+        ticket = result.response.ticket
+        return Ticket.objects.get(pk=ticket.pk)
+
+
+def make_desk() -> Desk:
+    team_a = factories.TeamFactory(slug="care", name="Customer care")
+    team_b = factories.TeamFactory(slug="smb", name="SMB desk")
+    manager = factories.UserFactory(username="maria", first_name="Maria", last_name="Manager")
+    agent = factories.UserFactory(username="alex", first_name="Alex", last_name="Agent")
+    other = factories.UserFactory(username="boris", first_name="Boris", last_name="Other")
+    team_a.manager = manager
+    team_a.save()
+    team_a.members.add(agent)
+    team_b.members.add(other)
+    SlaPolicy.objects.create(
+        name="Standard", first_contact_minutes=60, resolution_minutes=24 * 60, is_default=True
+    )
+    RoutingRule.objects.create(name="smb", segment="smb", team=team_b, position=1)
+    RoutingRule.objects.create(name="enterprise", segment="enterprise", team=team_a, position=2)
+    ResolutionCode.objects.create(code="apology", name="Apologised and fixed")
+    ResolutionCode.objects.create(code="unreachable", name="Unreachable", requires_contact=False)
+    parent = RootCause.objects.create(code="delivery", name="Delivery")
+    RootCause.objects.create(code="late", name="Late delivery", parent=parent)
+    survey = factories.SurveyFactory(slug="nps-2026", name="NPS 2026")
+    source = factories.SourceFactory()
+    return Desk(team_a, team_b, manager, agent, other, survey, source)
+
+
+@pytest.fixture
+def desk(db):
+    d = make_desk()
+    d.tickets = [d.open_ticket(ago=dt.timedelta(minutes=m)) for m in (5, 50, 120)]
+    d.other_ticket = d.open_ticket(team_b=True)
+    return d
+
+
+@pytest.fixture
+def agent_client(client, desk):
+    client.force_login(desk.agent)
+    return client
+
+
+@pytest.fixture
+def manager_client(client, desk):
+    client.force_login(desk.manager)
+    return client

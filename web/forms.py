@@ -1,0 +1,202 @@
+"""Forms of the staff pages. They check shape; the ticket services enforce the rules."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from surveys.models import ContactChannel, Survey
+from tickets.models import (
+    ContactAttempt,
+    Priority,
+    Resolution,
+    ResolutionCode,
+    RootCause,
+    Status,
+    Team,
+    Ticket,
+)
+
+SLA_CHOICES = [
+    ("", _("Any SLA state")),
+    ("breached", _("Breached")),
+    ("at_risk", _("At risk")),
+    ("running", _("Running")),
+    ("paused", _("Paused")),
+]
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return str(obj)
+
+
+class QueueFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("open", _("Open")), ("any", _("Any status")), *Status.choices],
+    )
+    sla = forms.ChoiceField(label=_("SLA"), required=False, choices=SLA_CHOICES)
+    priority = forms.ChoiceField(
+        label=_("Priority"), required=False, choices=[("", _("Any priority")), *Priority.choices]
+    )
+    survey = forms.ModelChoiceField(
+        label=_("Survey"),
+        required=False,
+        queryset=Survey.objects.all(),
+        empty_label=_("Any survey"),
+    )
+    segment = forms.CharField(label=_("Segment"), required=False, max_length=64)
+
+    def __init__(self, *args, segments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if segments:
+            self.fields["segment"] = forms.ChoiceField(
+                label=_("Segment"),
+                required=False,
+                choices=[("", _("Any segment")), *[(s, s) for s in segments]],
+            )
+
+
+class ContactAttemptForm(forms.Form):
+    channel = forms.ChoiceField(label=_("Channel"), choices=ContactChannel.choices)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=ContactAttempt.Outcome.choices)
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    occurred_at = forms.DateTimeField(
+        label=_("When (empty: now)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    callback_at = forms.DateTimeField(
+        label=_("Call back at"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    idempotency_key = forms.CharField(required=False, widget=forms.HiddenInput, max_length=100)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("outcome") == ContactAttempt.Outcome.CALLBACK_REQUESTED and not data.get(
+            "callback_at"
+        ):
+            self.add_error("callback_at", _("Say when the customer asked to be called back."))
+        return data
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("New status"),
+        choices=[
+            (Status.IN_PROGRESS, Status.IN_PROGRESS.label),
+            (Status.WAITING_ON_CUSTOMER, Status.WAITING_ON_CUSTOMER.label),
+        ],
+    )
+
+
+class ResolveForm(forms.Form):
+    code = forms.ModelChoiceField(
+        label=_("Resolution"), queryset=ResolutionCode.objects.filter(is_active=True)
+    )
+    root_cause = forms.ModelChoiceField(
+        label=_("Root cause"),
+        required=False,
+        queryset=RootCause.objects.filter(is_active=True).select_related("parent"),
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    goodwill_kind = forms.ChoiceField(
+        label=_("Goodwill"),
+        required=False,
+        choices=[("", _("None")), *Resolution.GoodwillKind.choices],
+    )
+    goodwill_amount = forms.DecimalField(
+        label=_("Amount"), required=False, min_value=0, max_digits=12, decimal_places=2
+    )
+    goodwill_currency = forms.CharField(
+        label=_("Currency"), required=False, min_length=3, max_length=3
+    )
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("goodwill_kind")
+        if data.get("goodwill_amount") is not None and not kind:
+            self.add_error("goodwill_kind", _("Choose what kind of goodwill the amount is for."))
+        if kind and data.get("goodwill_amount") is not None and not data.get("goodwill_currency"):
+            self.add_error("goodwill_currency", _("Give the currency, e.g. EUR or RUB."))
+        return data
+
+    def goodwill(self) -> dict | None:
+        data = self.cleaned_data
+        if not data.get("goodwill_kind"):
+            return None
+        return {
+            "kind": data["goodwill_kind"],
+            "amount": data.get("goodwill_amount"),
+            "currency": (data.get("goodwill_currency") or "").upper(),
+        }
+
+
+class AssignForm(forms.Form):
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none())
+    assignee = UserChoiceField(
+        label=_("Assignee"),
+        required=False,
+        queryset=User.objects.none(),
+        empty_label=_("Nobody (team queue)"),
+    )
+
+    def __init__(self, *args, teams, users, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+        self.fields["assignee"].queryset = users
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why reopen?"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+
+
+class BulkAssignForm(forms.Form):
+    tickets = forms.ModelMultipleChoiceField(label=_("Tickets"), queryset=Ticket.objects.none())
+    assignee = UserChoiceField(
+        label=_("Assign to"),
+        required=False,
+        queryset=User.objects.none(),
+        empty_label=_("Nobody (team queue)"),
+    )
+
+    def __init__(self, *args, tickets, users, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tickets"].queryset = tickets
+        self.fields["assignee"].queryset = users
+
+
+class DashboardFilterForm(forms.Form):
+    PERIODS = [
+        ("7", _("Last 7 days")),
+        ("30", _("Last 30 days")),
+        ("90", _("Last 90 days")),
+        ("365", _("Last year")),
+    ]
+    days = forms.ChoiceField(label=_("Period"), required=False, choices=PERIODS, initial="30")
+    survey = forms.ModelChoiceField(
+        label=_("Survey"),
+        required=False,
+        queryset=Survey.objects.all(),
+        empty_label=_("Any survey"),
+    )
+    segment = forms.CharField(label=_("Segment"), required=False, max_length=64)
+    team = forms.ModelChoiceField(
+        label=_("Team"), required=False, queryset=Team.objects.none(), empty_label=_("All my teams")
+    )
+
+    def __init__(self, *args, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams

@@ -1,0 +1,380 @@
+"""Staff pages. Views parse input, call selectors and tickets.services, render templates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseBadRequest, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from reports import params as report_params
+from reports.selectors import NPS_BAND_LABELS, Period, responses_filtered
+from surveys.models import Customer
+from tickets import services as ticket_services
+from web import export, forms, selectors
+from web.scope import teams_managed_by, teams_visible_to, tickets_in_scope
+from web.services import user_language_set
+
+try:
+    from tickets.exceptions import TicketActionError
+except ImportError:  # until the queue work is merged
+
+    class TicketActionError(Exception):
+        field = None
+        message = ""
+
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _is_manager(user) -> bool:
+    return user.is_superuser or teams_managed_by(user).exists()
+
+
+def _segments() -> list[str]:
+    return list(
+        Customer.objects.exclude(segment="")
+        .order_by("segment")
+        .values_list("segment", flat=True)
+        .distinct()[:50]
+    )
+
+
+@login_required
+def home(request):
+    return redirect("queue", view="mine")
+
+
+@login_required
+def queue(request, view: str):
+    if view not in selectors.QUEUE_VIEWS:
+        return redirect("queue", view="mine")
+    is_manager = _is_manager(request.user)
+    if view == "all" and not is_manager:
+        raise PermissionDenied
+    form = forms.QueueFilterForm(request.GET or None, segments=_segments())
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    now = timezone.now()
+    page = selectors.queue_page(
+        user=request.user, view=view, filters=filters, page=request.GET.get("page") or 1, now=now
+    )
+    rows = []
+    for ticket in page.object_list:
+        local, window_open = selectors.customer_local_time(ticket, now)
+        rows.append(
+            {"t": ticket, "local": local and local.strftime("%H:%M"), "window_open": window_open}
+        )
+    bulk_form = None
+    if is_manager and view in ("team", "all"):
+        teams = teams_managed_by(request.user)
+        bulk_form = forms.BulkAssignForm(
+            tickets=tickets_in_scope(request.user).filter(team__in=teams),
+            users=selectors.assignable_users(teams=teams),
+        )
+    query = request.GET.copy()
+    query.pop("page", None)
+    titles = {"mine": _("My tickets"), "team": _("My team"), "all": _("All my teams")}
+    context = {
+        "view": view,
+        "title": titles[view],
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "now": now,
+        "is_manager": is_manager,
+        "bulk_form": bulk_form,
+        "query": query.urlencode(),
+    }
+    template = (
+        "web/_queue_table.html"
+        if _is_htmx(request) and request.GET.get("partial")
+        else "web/queue.html"
+    )
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def bulk_assign(request):
+    if not _is_manager(request.user):
+        raise PermissionDenied
+    teams = teams_managed_by(request.user)
+    form = forms.BulkAssignForm(
+        request.POST,
+        tickets=tickets_in_scope(request.user).filter(team__in=teams),
+        users=selectors.assignable_users(teams=teams),
+    )
+    back = _safe_next(request, reverse("queue", kwargs={"view": "all"}))
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return HttpResponseRedirect(back)
+    done, failed = 0, []
+    for ticket in form.cleaned_data["tickets"]:
+        try:
+            ticket_services.ticket_assign(
+                ticket=ticket, by=request.user, assignee=form.cleaned_data["assignee"]
+            )
+            done += 1
+        except (TicketActionError, ValidationError) as exc:
+            failed.append(f"{ticket.reference}: {_error_text(exc)}")
+    if done:
+        messages.success(request, _("%(n)s tickets reassigned.") % {"n": done})
+    for line in failed:
+        messages.error(request, line)
+    return HttpResponseRedirect(back)
+
+
+def _safe_next(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return target
+    return default
+
+
+def _error_text(exc) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(getattr(exc, "message", "") or exc)
+
+
+def _ticket_forms(request, ticket, bound: dict | None = None):
+    teams = teams_visible_to(request.user)
+    users = selectors.assignable_users(team=ticket.team)
+    forms_ = {
+        "contact": forms.ContactAttemptForm(
+            prefix="contact",
+            initial={
+                "channel": ticket.customer.preferred_channel or "phone",
+                "idempotency_key": uuid.uuid4().hex,
+            },
+        ),
+        "status": forms.StatusForm(prefix="status"),
+        "resolve": forms.ResolveForm(prefix="resolve"),
+        "assign": forms.AssignForm(
+            prefix="assign",
+            teams=teams,
+            users=users,
+            initial={"team": ticket.team_id, "assignee": ticket.assignee_id},
+        ),
+        "reopen": forms.ReopenForm(prefix="reopen"),
+    }
+    forms_.update(bound or {})
+    return forms_
+
+
+def _ticket_render(request, ticket, bound=None, status=200, open_form=""):
+    now = timezone.now()
+    data = selectors.ticket_page(ticket=ticket)
+    local, window_open = selectors.customer_local_time(ticket, now)
+    context = {
+        "p": data,
+        "t": ticket,
+        "now": now,
+        "forms": _ticket_forms(request, ticket, bound),
+        "customer_local": local and local.strftime("%H:%M"),
+        "window_open": window_open,
+        "open_form": open_form,
+        "is_manager": _is_manager(request.user),
+    }
+    return render(request, "web/ticket.html", context, status=status)
+
+
+@login_required
+def ticket_detail(request, pk: int):
+    ticket = selectors.ticket_for(user=request.user, pk=pk)
+    return _ticket_render(request, ticket)
+
+
+def _do_claim(request, ticket, form):
+    ticket_services.ticket_claim(ticket=ticket, by=request.user)
+    return _("You took this ticket.")
+
+
+def _do_contact(request, ticket, form):
+    d = form.cleaned_data
+    ticket_services.contact_attempt_log(
+        ticket=ticket,
+        by=request.user,
+        channel=d["channel"],
+        outcome=d["outcome"],
+        note=d["note"],
+        occurred_at=d["occurred_at"],
+        callback_at=d["callback_at"],
+        idempotency_key=d["idempotency_key"] or None,
+    )
+    return _("Contact attempt logged.")
+
+
+def _do_status(request, ticket, form):
+    ticket_services.ticket_status_set(
+        ticket=ticket, by=request.user, status=form.cleaned_data["status"]
+    )
+    return _("Status changed.")
+
+
+def _do_resolve(request, ticket, form):
+    d = form.cleaned_data
+    ticket_services.ticket_resolve(
+        ticket=ticket,
+        by=request.user,
+        code=d["code"],
+        root_cause=d["root_cause"],
+        note=d["note"],
+        goodwill=form.goodwill(),
+    )
+    return _("Ticket resolved.")
+
+
+def _do_assign(request, ticket, form):
+    d = form.cleaned_data
+    ticket_services.ticket_assign(
+        ticket=ticket, by=request.user, assignee=d["assignee"], team=d["team"]
+    )
+    return _("Assignment changed.")
+
+
+def _do_reopen(request, ticket, form):
+    ticket_services.ticket_reopen(
+        ticket=ticket, by=request.user, reason=form.cleaned_data["reason"]
+    )
+    return _("Ticket reopened.")
+
+
+ACTIONS = {
+    "claim": (None, _do_claim),
+    "contact": (forms.ContactAttemptForm, _do_contact),
+    "status": (forms.StatusForm, _do_status),
+    "resolve": (forms.ResolveForm, _do_resolve),
+    "assign": (forms.AssignForm, _do_assign),
+    "reopen": (forms.ReopenForm, _do_reopen),
+}
+
+
+@login_required
+@require_POST
+def ticket_action(request, pk: int, action: str):
+    """One handler for every ticket form: validate, call the service, show the result.
+
+    htmx requests get the re-rendered page (htmx swaps the ticket body); others are
+    redirected after success, or see the page again with the errors (422).
+    """
+    if action not in ACTIONS:
+        return HttpResponseBadRequest()
+    ticket = selectors.ticket_for(user=request.user, pk=pk)
+    form_class, run = ACTIONS[action]
+    form = None
+    if form_class is not None:
+        kwargs = {"prefix": action}
+        if form_class is forms.AssignForm:
+            kwargs.update(
+                teams=teams_visible_to(request.user),
+                users=selectors.assignable_users(team=ticket.team),
+            )
+        form = form_class(request.POST, **kwargs)
+        if not form.is_valid():
+            return _ticket_render(request, ticket, {action: form}, status=422, open_form=action)
+    try:
+        message = run(request, ticket, form)
+    except (TicketActionError, ValidationError) as exc:
+        text = _error_text(exc)
+        field = getattr(exc, "field", None)
+        if form is not None:
+            if field and field in form.fields:
+                form.add_error(field, text)
+            else:
+                form.add_error(None, text)
+        else:
+            messages.error(request, text)
+        return _ticket_render(
+            request, ticket, {action: form} if form else None, status=422, open_form=action
+        )
+    messages.success(request, message)
+    ticket = selectors.ticket_for(user=request.user, pk=pk)
+    if _is_htmx(request):
+        return _ticket_render(request, ticket)
+    return redirect("ticket", pk=pk)
+
+
+@login_required
+def dashboard(request):
+    if not _is_manager(request.user):
+        raise PermissionDenied
+    teams = teams_managed_by(request.user)
+    form = forms.DashboardFilterForm(request.GET or None, teams=teams)
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    days = int(filters.get("days") or 30)
+    now = timezone.now()
+    period = Period(start=now - dt.timedelta(days=days), end=None)
+    data = selectors.dashboard_data(
+        user=request.user,
+        teams=teams,
+        team=filters.get("team"),
+        survey=filters.get("survey"),
+        segment=filters.get("segment") or None,
+        period=period,
+        now=now,
+    )
+    overall = data["nps"]["overall"]
+    context = {
+        "form": form,
+        "d": data,
+        "now": now,
+        "band_label": NPS_BAND_LABELS.get(overall["band"], ""),
+        "bucket_labels": ["<1 h", "1–4 h", "4–24 h", "1–3 d", "3–7 d", ">7 d"],
+        "nps_bands": getattr(settings, "NPS_BANDS", {"excellent": 50, "good": 10}),
+    }
+    return render(request, "web/dashboard.html", context)
+
+
+@login_required
+def export_tickets(request):
+    view = request.GET.get("view") or "mine"
+    if view not in selectors.QUEUE_VIEWS or (view == "all" and not _is_manager(request.user)):
+        raise PermissionDenied
+    form = forms.QueueFilterForm(request.GET or None, segments=_segments())
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    now = timezone.now()
+    qs = selectors.queue_annotated(
+        selectors.queue_filtered(user=request.user, view=view, filters=filters, now=now), view=view
+    )
+    return export.csv_response("tickets.csv", export.TICKET_HEADER, export.ticket_rows(qs))
+
+
+@login_required
+def export_responses(request):
+    if not _is_manager(request.user):
+        raise PermissionDenied
+    try:
+        period = report_params.parse_period(request.GET, tzinfo=timezone.get_current_timezone())
+        survey = report_params.parse_survey(request.GET)
+        segment = report_params.parse_segment(request.GET)
+    except report_params.BadParam as exc:
+        return HttpResponseBadRequest(f"{exc.param}: {exc.message}")
+    qs = responses_filtered(survey=survey, segment=segment, period=period)
+    return export.csv_response("responses.csv", export.RESPONSE_HEADER, export.response_rows(qs))
+
+
+@require_POST
+def language(request):
+    code = request.POST.get("language", "")
+    if code not in dict(settings.LANGUAGES):
+        return HttpResponseBadRequest()
+    if request.user.is_authenticated:
+        user_language_set(user=request.user, language=code)
+    translation.activate(code)
+    response = HttpResponseRedirect(_safe_next(request, "/"))
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, code, max_age=365 * 86400, samesite="Lax")
+    return response
