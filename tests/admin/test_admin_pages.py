@@ -35,17 +35,15 @@ def test_every_registered_model_has_working_admin_pages(client, admin_user, popu
     client.force_login(admin_user)
     assert len(admin.site._registry) >= 20
     for model, model_admin in admin.site._registry.items():
-        info = (model._meta.app_label, model._meta.model_name)
-        changelist = client.get(reverse("admin:%s_%s_changelist" % info))
-        assert changelist.status_code == 200, info
+        prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        changelist = client.get(reverse(f"{prefix}_changelist"))
+        assert changelist.status_code == 200, prefix
         if model_admin.search_fields:
-            assert (
-                client.get(reverse("admin:%s_%s_changelist" % info), {"q": "1"}).status_code == 200
-            )
+            assert client.get(reverse(f"{prefix}_changelist"), {"q": "1"}).status_code == 200
         obj = model._default_manager.first()
         if obj is not None:
-            change = client.get(reverse("admin:%s_%s_change" % info, args=[obj.pk]))
-            assert change.status_code == 200, info
+            change = client.get(reverse(f"{prefix}_change", args=[obj.pk]))
+            assert change.status_code == 200, prefix
 
 
 def test_ticket_page_shows_the_timeline_read_only(client, admin_user, populated):
