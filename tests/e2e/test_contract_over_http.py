@@ -12,7 +12,6 @@ import pytest
 
 from tests.e2e.conftest import free_port, wait_until
 
-
 EXAMPLE = {
     "survey": "nps-2026",
     "external_id": "resp-000123",
