@@ -171,8 +171,14 @@ def _sync(target: Ticket, source: Ticket) -> Ticket:
     """Copies the fresh row into the caller's object so it sees the change."""
     for field in Ticket._meta.concrete_fields:
         setattr(target, field.attname, getattr(source, field.attname))
-    for cached in ("team", "assignee"):
-        Ticket._meta.get_field(cached).delete_cached_value(target)
+    if target is source:
+        return target
+    for name in ("team", "assignee", "customer"):
+        field = Ticket._meta.get_field(name)
+        if field.is_cached(source):
+            field.set_cached_value(target, field.get_cached_value(source))
+        elif field.is_cached(target):
+            field.delete_cached_value(target)
     return target
 
 
