@@ -605,3 +605,46 @@ class Resolution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.root_cause or '—'}"
+
+
+class RerateInvitation(models.Model):
+    """Closing the loop: after resolution the customer is asked to rate again, once.
+
+    Written at resolution with send_at in the future; the periodic job emails the signed
+    link when due. The link works once (used_at) and expires (signature age).
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="rerate_invitations")
+    resolution = models.ForeignKey(
+        Resolution, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    email = models.EmailField(_("email"), max_length=254)
+    locale = models.CharField(_("language"), max_length=16, blank=True)
+    created_at = models.DateTimeField(_("created"))
+    send_at = models.DateTimeField(_("send at"))
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    used_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    response = models.ForeignKey(
+        "surveys.Response",
+        verbose_name=_("answer"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("re-rate invitation")
+        verbose_name_plural = _("re-rate invitations")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["send_at"],
+                condition=Q(sent_at__isnull=True, cancelled_at__isnull=True),
+                name="rerate_due_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket} → {self.email}"

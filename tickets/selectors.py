@@ -1,0 +1,303 @@
+"""Reads about tickets: who may see what, the queue, one ticket, the customer's hours."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+
+from django.conf import settings
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import ROLE_ADMIN, ROLE_MANAGER
+from surveys.models import Response
+from tickets.models import ContactAttempt, Resolution, SlaClock, Team, Ticket, TicketEvent
+
+# --- who may see what ---------------------------------------------------------------
+
+
+def user_is_admin(user) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser:
+        return True
+    cached = getattr(user, "_fd_is_admin", None)
+    if cached is None:
+        cached = user.groups.filter(name=ROLE_ADMIN).exists()
+        user._fd_is_admin = cached
+    return cached
+
+
+def teams_worked_by(user) -> QuerySet[Team]:
+    """Teams whose tickets the user may see: member or manager (all teams for admins)."""
+    if user_is_admin(user):
+        return Team.objects.all()
+    if not getattr(user, "is_authenticated", False):
+        return Team.objects.none()
+    return Team.objects.filter(Q(members=user) | Q(manager=user)).distinct()
+
+
+def teams_managed_by(user) -> QuerySet[Team]:
+    if user_is_admin(user):
+        return Team.objects.all()
+    if not getattr(user, "is_authenticated", False):
+        return Team.objects.none()
+    return Team.objects.filter(manager=user)
+
+
+def user_can_manage(user, team: Team) -> bool:
+    """Managers move and reassign freely within the teams they manage; admins everywhere."""
+    if user is None:
+        return True  # the system itself (routing, escalation)
+    return user_is_admin(user) or team.manager_id == user.pk
+
+
+def user_is_manager(user) -> bool:
+    return user_is_admin(user) or user.groups.filter(name=ROLE_MANAGER).exists()
+
+
+def tickets_visible_to(user) -> QuerySet[Ticket]:
+    """Agents: tickets of their teams; managers: also of teams they manage; admins: all.
+
+    Use it as the admin's get_queryset too, so scope is the same everywhere.
+    """
+    if user_is_admin(user):
+        return Ticket.objects.all()
+    if not getattr(user, "is_authenticated", False):
+        return Ticket.objects.none()
+    team_ids = Team.objects.filter(Q(members=user) | Q(manager=user)).values("pk")
+    return Ticket.objects.filter(team_id__in=team_ids)
+
+
+# --- the queue ------------------------------------------------------------------------
+
+
+def next_due_subquery():
+    """Due time of the nearest clock still running (not met, not paused)."""
+    return Subquery(
+        SlaClock.objects.filter(ticket=OuterRef("pk"), met_at__isnull=True, paused_at__isnull=True)
+        .order_by("due_at")
+        .values("due_at")[:1]
+    )
+
+
+def _clock_exists(*states: str):
+    return Exists(
+        SlaClock.objects.filter(ticket=OuterRef("pk"), state__in=states, met_at__isnull=True)
+    )
+
+
+def sla_state_q(state: str) -> Q:
+    """The worst state of a ticket's open clocks: breached > at_risk > running."""
+    breached = _clock_exists(SlaClock.State.BREACHED)
+    at_risk = _clock_exists(SlaClock.State.AT_RISK)
+    if state == SlaClock.State.BREACHED:
+        return Q(breached)
+    if state == SlaClock.State.AT_RISK:
+        return Q(at_risk) & ~Q(breached)
+    if state == SlaClock.State.RUNNING:
+        return Q(_clock_exists(SlaClock.State.RUNNING)) & ~Q(at_risk) & ~Q(breached)
+    return Q(pk__in=[])
+
+
+def reference_pk(text: str) -> int | None:
+    """'FD-123', 'fd123', '#123' or '123' → 123."""
+    prefix = re.escape(settings.TICKET_PREFIX)
+    match = re.fullmatch(rf"\s*(?:{prefix}-?|#)?(\d{{1,18}})\s*", text, flags=re.IGNORECASE)
+    return int(match.group(1)) if match else None
+
+
+def search_q(text: str) -> Q:
+    text = text.strip()
+    if not text:
+        return Q()
+    comments = Response.objects.filter(ticket=OuterRef("pk"), comment__icontains=text)
+    q = (
+        Q(customer__name__icontains=text)
+        | Q(customer__email__icontains=text)
+        | Q(customer__external_id__iexact=text)
+        | Q(origin_response__comment__icontains=text)
+        | Q(Exists(comments))
+    )
+    pk = reference_pk(text)
+    if pk is not None:
+        q |= Q(pk=pk)
+    return q
+
+
+def queue_base(user) -> QuerySet[Ticket]:
+    """Visible tickets with what a queue row shows, in a constant number of queries."""
+    return (
+        tickets_visible_to(user)
+        .select_related("customer", "team", "assignee", "origin_response__survey")
+        .prefetch_related(Prefetch("clocks", queryset=SlaClock.objects.order_by("kind")))
+        .annotate(next_due=next_due_subquery())
+    )
+
+
+ORDERINGS = {
+    "due": (F("next_due").asc(nulls_last=True), "-priority_rank", "created_at"),
+    "-due": (F("next_due").desc(nulls_last=True), "-created_at"),
+    "created": ("created_at", "pk"),
+    "-created": ("-created_at", "-pk"),
+    "priority": ("priority_rank", "created_at"),
+    "-priority": ("-priority_rank", "created_at"),
+}
+
+
+def ticket_queue(*, user, filters: dict) -> QuerySet[Ticket]:
+    """The queue as the API and the web UI show it; unknown filter values raise
+    django.core.exceptions.ValidationError naming the parameter."""
+    from django.utils.datastructures import MultiValueDict
+
+    from tickets.filters import TicketFilter
+
+    if not isinstance(filters, MultiValueDict):
+        filters = MultiValueDict(
+            {
+                k: list(v) if isinstance(v, list | tuple) else [v]
+                for k, v in (filters or {}).items()
+                if v not in (None, "")
+            }
+        )
+    filterset = TicketFilter(data=filters, queryset=queue_base(user), user=user)
+    if not filterset.is_valid():
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError({k: [str(m) for m in v] for k, v in filterset.errors.items()})
+    return filterset.qs
+
+
+# --- one ticket -----------------------------------------------------------------------
+
+
+def ticket_detail_queryset(user) -> QuerySet[Ticket]:
+    return (
+        tickets_visible_to(user)
+        .select_related(
+            "customer", "team", "assignee", "origin_response__survey", "origin_response__source"
+        )
+        .prefetch_related(
+            Prefetch("clocks", queryset=SlaClock.objects.order_by("kind")),
+            Prefetch(
+                "responses",
+                queryset=Response.objects.select_related("survey", "source").order_by(
+                    "responded_at", "pk"
+                ),
+            ),
+            Prefetch(
+                "contact_attempts",
+                queryset=ContactAttempt.objects.select_related("by").order_by("occurred_at", "pk"),
+            ),
+            Prefetch(
+                "resolutions",
+                queryset=Resolution.objects.select_related(
+                    "code", "root_cause__parent", "resolved_by"
+                ).order_by("-resolved_at", "-pk"),
+            ),
+            Prefetch(
+                "events",
+                queryset=TicketEvent.objects.select_related("actor").order_by("at", "pk"),
+            ),
+        )
+    )
+
+
+def ticket_detail(*, user, pk) -> Ticket:
+    """One ticket with everything its page shows; 404 outside the user's scope."""
+    try:
+        return ticket_detail_queryset(user).get(pk=int(pk))
+    except (Ticket.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such ticket.") from None
+
+
+def ticket_for_action(*, user, pk) -> Ticket:
+    """A ticket the user may act on (same scope as reading); 404 otherwise."""
+    try:
+        return (
+            tickets_visible_to(user)
+            .select_related("customer", "team", "assignee", "origin_response__survey")
+            .get(pk=int(pk))
+        )
+    except (Ticket.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such ticket.") from None
+
+
+# --- contacting the customer ----------------------------------------------------------
+
+
+def customer_zone(customer) -> zoneinfo.ZoneInfo:
+    name = customer.time_zone or getattr(settings, "CUSTOMER_DEFAULT_TIME_ZONE", "UTC")
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def in_window(local: dt.time, start: dt.time, end: dt.time) -> bool:
+    if start == end:
+        return True  # a window of the whole day
+    if start < end:
+        return start <= local < end
+    return local >= start or local < end  # over midnight, e.g. 20:00–02:00
+
+
+def window_next_open(moment_local: dt.datetime, start: dt.time, end: dt.time) -> dt.datetime:
+    if in_window(moment_local.timetz().replace(tzinfo=None), start, end):
+        return moment_local
+    candidate = moment_local.replace(hour=start.hour, minute=start.minute, second=0, microsecond=0)
+    if candidate <= moment_local:
+        candidate += dt.timedelta(days=1)
+    return candidate
+
+
+def contact_window_allows(*, ticket: Ticket, at: dt.datetime) -> bool:
+    local = at.astimezone(customer_zone(ticket.customer))
+    team = ticket.team
+    return in_window(local.time(), team.contact_window_start, team.contact_window_end)
+
+
+def customer_contact_window(*, ticket: Ticket, now: dt.datetime | None = None) -> dict:
+    """The customer's local time and whether the team may call them now."""
+    now = now or timezone.now()
+    zone = customer_zone(ticket.customer)
+    local = now.astimezone(zone)
+    start, end = ticket.team.contact_window_start, ticket.team.contact_window_end
+    open_now = in_window(local.time(), start, end)
+    next_open = window_next_open(local, start, end)
+    return {
+        "time_zone": str(zone.key),
+        "time_zone_known": bool(ticket.customer.time_zone),
+        "local_time": local.isoformat(),
+        "window_start": start.strftime("%H:%M"),
+        "window_end": end.strftime("%H:%M"),
+        "open_now": open_now,
+        "next_open_at": next_open.astimezone(dt.UTC).isoformat(),
+    }
+
+
+def contact_channels(customer) -> list[dict]:
+    """All channels, the customer's preferred first, with whether we have the address."""
+    from surveys.models import ContactChannel
+
+    reachable = {
+        ContactChannel.PHONE: bool(customer.phone),
+        ContactChannel.SMS: bool(customer.phone),
+        ContactChannel.MESSENGER: bool(customer.phone),
+        ContactChannel.EMAIL: bool(customer.email),
+        ContactChannel.MEETING: True,
+        ContactChannel.OTHER: True,
+    }
+    channels = [
+        {
+            "channel": value,
+            "label": str(label),
+            "preferred": value == customer.preferred_channel,
+            "available": reachable.get(value, True),
+        }
+        for value, label in ContactChannel.choices
+    ]
+    channels.sort(key=lambda c: not c["preferred"])
+    return channels
