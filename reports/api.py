@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 
 from reports import params as p
 from reports.selectors import nps_report, sla_report
-from web.scope import teams_visible_to, tickets_in_scope
+from tickets.selectors import teams_worked_by, tickets_visible_to
 
 
 def _parsed(fn, *args, **kwargs):
@@ -41,6 +41,6 @@ class SlaReportView(APIView):
     def get(self, request):
         q = request.query_params
         period = _parsed(p.parse_period, q)
-        team = _parsed(p.parse_team, q, teams_visible_to(request.user))
-        report = sla_report(team=team, period=period, base=tickets_in_scope(request.user))
+        team = _parsed(p.parse_team, q, teams_worked_by(request.user))
+        report = sla_report(team=team, period=period, base=tickets_visible_to(request.user))
         return Response(report)

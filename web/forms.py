@@ -23,7 +23,6 @@ SLA_CHOICES = [
     ("breached", _("Breached")),
     ("at_risk", _("At risk")),
     ("running", _("Running")),
-    ("paused", _("Paused")),
 ]
 
 

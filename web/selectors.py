@@ -6,20 +6,16 @@ Each function runs a fixed number of queries whatever the data volume.
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from dataclasses import dataclass
 
 from django.core.paginator import Paginator
 from django.db.models import (
     Case,
     Count,
-    Exists,
     F,
     IntegerField,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
@@ -29,129 +25,60 @@ from django.utils import timezone
 from accounts.models import User
 from reports.selectors import Period, clock_breached_q, clock_met_q, sla_report
 from surveys.models import Response
-from tickets.models import (
-    OPEN_STATUSES,
-    ContactAttempt,
-    Resolution,
-    SlaClock,
-    Team,
-    Ticket,
-    TicketEvent,
+from tickets.models import OPEN_STATUSES, Resolution, SlaClock, Status, Team, Ticket
+from tickets.selectors import (
+    customer_contact_window,
+    sla_state_q,
+    teams_managed_by,
+    ticket_queue,
+    tickets_visible_to,
 )
-from web.scope import teams_managed_by, tickets_in_scope
 
 QUEUE_VIEWS = ("mine", "team", "all")
-SLA_FILTERS = ("running", "at_risk", "breached", "paused")
 
 
-def _unmet_clocks() -> QuerySet[SlaClock]:
-    return SlaClock.objects.filter(ticket=OuterRef("pk"), met_at__isnull=True)
-
-
-def sla_filter_q(state: str, now: dt.datetime) -> Q:
-    """Ticket-level SLA state: the worst of its unmet clocks."""
-    unmet = _unmet_clocks()
-    breached = Exists(
-        unmet.filter(Q(breached_at__isnull=False) | Q(paused_at__isnull=True, due_at__lte=now))
-    )
-    at_risk = Exists(
-        unmet.filter(
-            breached_at__isnull=True, paused_at__isnull=True, warn_at__lte=now, due_at__gt=now
-        )
-    )
-    running = Exists(
-        unmet.filter(breached_at__isnull=True, paused_at__isnull=True, warn_at__gt=now)
-    )
-    paused = Exists(unmet.filter(paused_at__isnull=False))
-    if state == "breached":
-        return Q(breached)
-    if state == "at_risk":
-        return Q(at_risk) & ~Q(breached)
-    if state == "running":
-        return Q(running) & ~Q(at_risk) & ~Q(breached)
-    return Q(paused) & ~Q(running) & ~Q(at_risk) & ~Q(breached)
-
-
-def queue_base(*, user, view: str) -> QuerySet[Ticket]:
-    scope = tickets_in_scope(user)
+def queue_filtered(*, user, view: str, filters: dict, now: dt.datetime | None = None):
+    """The queue (tickets.selectors.ticket_queue) narrowed to one of the three views."""
+    status = filters.get("status") or "open"
+    api_filters = {
+        "q": filters.get("q") or "",
+        "sla": filters.get("sla") or "",
+        "priority": filters.get("priority") or "",
+        "status": list(OPEN_STATUSES) if status == "open" else ("" if status == "any" else status),
+    }
+    qs = ticket_queue(user=user, filters=api_filters)
     if view == "mine":
-        return scope.filter(assignee=user)
-    if view == "team":
-        return scope.filter(team__in=Team.objects.filter(members=user).values("pk"))
-    if view == "all":
-        return scope.filter(team__in=teams_managed_by(user).values("pk"))
-    raise Http404
-
-
-def queue_filtered(*, user, view: str, filters: dict, now: dt.datetime) -> QuerySet[Ticket]:
-    qs = queue_base(user=user, view=view)
-    status = filters.get("status")
-    if status == "open" or not status:
-        qs = qs.filter(status__in=OPEN_STATUSES)
-    elif status != "any":
-        qs = qs.filter(status=status)
-    if filters.get("priority"):
-        qs = qs.filter(priority=filters["priority"])
+        qs = qs.filter(assignee=user)
+    elif view == "team":
+        qs = qs.filter(team__in=Team.objects.filter(members=user).values("pk"))
+    elif view == "all":
+        qs = qs.filter(team__in=teams_managed_by(user).values("pk"))
+    else:
+        raise Http404
     if filters.get("survey"):
         qs = qs.filter(origin_response__survey=filters["survey"])
     if filters.get("segment"):
         qs = qs.filter(customer__segment=filters["segment"])
     if filters.get("team"):
         qs = qs.filter(team=filters["team"])
-    if filters.get("sla"):
-        qs = qs.filter(sla_filter_q(filters["sla"], now))
-    text = (filters.get("q") or "").strip()
-    if text:
-        qs = qs.filter(
-            Q(customer__name__icontains=text)
-            | Q(customer__email__icontains=text)
-            | Q(origin_response__comment__icontains=text)
-        )
     return qs
 
 
 def queue_annotated(qs: QuerySet[Ticket], *, view: str) -> QuerySet[Ticket]:
-    nearest = _unmet_clocks().filter(paused_at__isnull=True).order_by("due_at")
-    qs = qs.annotate(
-        next_due_at=Subquery(nearest.values("due_at")[:1]),
-        next_warn_at=Subquery(nearest.values("warn_at")[:1]),
-        next_clock_kind=Subquery(nearest.values("kind")[:1]),
-        paused_clocks=Exists(_unmet_clocks().filter(paused_at__isnull=False)),
-    ).select_related("customer", "origin_response", "assignee", "team")
-    order = [F("next_due_at").asc(nulls_last=True), "-priority_rank", "created_at", "pk"]
-    if view == "team":
-        qs = qs.annotate(
-            unassigned=Case(
-                When(assignee__isnull=True, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            )
-        )
-        order.insert(0, "unassigned")
-    return qs.order_by(*order)
+    """Team view: unassigned first, then nearest deadline (the queue's own order)."""
+    if view != "team":
+        return qs
+    unassigned = Case(
+        When(assignee__isnull=True, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
+    return qs.annotate(unassigned=unassigned).order_by(
+        "unassigned", F("next_due").asc(nulls_last=True), "-priority_rank", "created_at", "pk"
+    )
 
 
 def queue_page(*, user, view: str, filters: dict, page: int | str, per_page: int = 25, now=None):
-    now = now or timezone.now()
-    qs = queue_annotated(queue_filtered(user=user, view=view, filters=filters, now=now), view=view)
+    qs = queue_annotated(queue_filtered(user=user, view=view, filters=filters), view=view)
     return Paginator(qs, per_page).get_page(page)
-
-
-def ticket_for(*, user, pk: int) -> Ticket:
-    """The ticket within the user's scope, else 404."""
-    try:
-        from tickets.selectors import ticket_detail
-    except ImportError:  # until the queue selectors are merged
-        ticket_detail = None
-    if ticket_detail is not None:
-        return ticket_detail(user=user, pk=pk)
-    qs = tickets_in_scope(user).select_related(
-        "customer", "origin_response__survey", "assignee", "team", "sla_policy"
-    )
-    ticket = qs.filter(pk=pk).first()
-    if ticket is None:
-        raise Http404
-    return ticket
 
 
 @dataclass
@@ -167,43 +94,30 @@ class TicketPage:
 
 
 def ticket_page(*, ticket: Ticket) -> TicketPage:
-    customer_id = ticket.customer_id
-    responses = list(
-        Response.objects.filter(customer_id=customer_id)
+    """What the ticket page shows besides tickets.selectors.ticket_detail's prefetches."""
+    history = list(
+        Response.objects.filter(customer_id=ticket.customer_id)
+        .exclude(ticket_id=ticket.pk)
         .select_related("survey")
         .order_by("-responded_at")[:30]
     )
     return TicketPage(
         ticket=ticket,
-        clocks=list(ticket.clocks.order_by("kind")),
-        events=list(
-            TicketEvent.objects.filter(ticket=ticket)
-            .select_related("actor")
-            .order_by("-at", "-id")[:200]
-        ),
-        contacts=list(
-            ContactAttempt.objects.filter(ticket=ticket)
-            .select_related("by")
-            .order_by("-occurred_at")
-        ),
-        resolutions=list(
-            Resolution.objects.filter(ticket=ticket).select_related(
-                "code", "root_cause__parent", "resolved_by"
-            )
-        ),
-        attached=[r for r in responses if r.ticket_id == ticket.pk],
-        history=[r for r in responses if r.ticket_id != ticket.pk],
+        clocks=list(ticket.clocks.all()),
+        events=list(reversed(ticket.events.all())),
+        contacts=list(reversed(ticket.contact_attempts.all())),
+        resolutions=list(ticket.resolutions.all()),
+        attached=list(ticket.responses.all()),
+        history=history,
         previous_tickets=list(
-            Ticket.objects.filter(customer_id=customer_id)
+            Ticket.objects.filter(customer_id=ticket.customer_id)
             .exclude(pk=ticket.pk)
             .order_by("-created_at")[:20]
         ),
     )
 
 
-def assignable_users(
-    *, team: Team | None = None, teams: QuerySet[Team] | None = None
-) -> QuerySet[User]:
+def assignable_users(*, team: Team | None = None, teams: QuerySet[Team] | None = None):
     qs = User.objects.filter(is_active=True)
     if team is not None:
         qs = qs.filter(Q(teams=team) | Q(managed_teams=team))
@@ -212,24 +126,23 @@ def assignable_users(
     return qs.distinct().order_by("first_name", "last_name", "username")
 
 
-def customer_local_time(ticket: Ticket, now: dt.datetime) -> tuple[dt.datetime | None, bool]:
-    """(customer's local time, is the team's contact window open now)."""
-    try:
-        from tickets.selectors import customer_contact_window
-    except ImportError:
-        customer_contact_window = None
-    if customer_contact_window is not None:
-        window = customer_contact_window(ticket=ticket, now=now)
-        return getattr(window, "local_time", None), bool(getattr(window, "is_open", True))
-    tz_name = ticket.customer.time_zone
-    if not tz_name:
-        return None, True
-    try:
-        local = now.astimezone(zoneinfo.ZoneInfo(tz_name))
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return None, True
-    start, end = ticket.team.contact_window_start, ticket.team.contact_window_end
-    return local, start <= local.time() < end
+def customer_local_time(ticket: Ticket, now: dt.datetime) -> tuple[str | None, bool]:
+    """('HH:MM' in the customer's zone or None when unknown, may we contact them now)."""
+    window = customer_contact_window(ticket=ticket, now=now)
+    if not window["time_zone_known"]:
+        return None, window["open_now"]
+    local = dt.datetime.fromisoformat(window["local_time"])
+    return local.strftime("%H:%M"), window["open_now"]
+
+
+def nearest_clock(ticket: Ticket):
+    """The unmet, running clock with the nearest deadline, from the prefetched clocks."""
+    running = [c for c in ticket.clocks.all() if c.met_at is None and c.paused_at is None]
+    if running:
+        return min(running, key=lambda c: c.due_at)
+    if any(c.met_at is None and c.paused_at is not None for c in ticket.clocks.all()):
+        return "paused"
+    return None
 
 
 # --- dashboard -----------------------------------------------------------------------
@@ -241,7 +154,7 @@ def dashboard_data(
     from reports.selectors import nps_report
 
     now = now or timezone.now()
-    scope = tickets_in_scope(user).filter(team__in=teams.values("pk"))
+    scope = tickets_visible_to(user).filter(team__in=teams.values("pk"))
     if team is not None:
         scope = scope.filter(team=team)
     if survey is not None:
@@ -250,17 +163,16 @@ def dashboard_data(
         scope = scope.filter(customer__segment=segment)
     open_tickets = scope.filter(status__in=OPEN_STATUSES)
     by_state = open_tickets.aggregate(
-        breached=Count("pk", filter=sla_filter_q("breached", now)),
-        at_risk=Count("pk", filter=sla_filter_q("at_risk", now)),
-        running=Count("pk", filter=sla_filter_q("running", now)),
-        paused=Count("pk", filter=sla_filter_q("paused", now)),
+        breached=Count("pk", filter=sla_state_q("breached")),
+        at_risk=Count("pk", filter=sla_state_q("at_risk")),
+        running=Count("pk", filter=sla_state_q("running")),
+        paused=Count("pk", filter=Q(status=Status.WAITING_ON_CUSTOMER)),
         total=Count("pk"),
     )
     at_risk = list(
-        queue_annotated(
-            open_tickets.filter(sla_filter_q("at_risk", now) | sla_filter_q("breached", now)),
-            view="all",
-        )[:15]
+        ticket_queue(user=user, filters={"status": list(OPEN_STATUSES)})
+        .filter(pk__in=open_tickets.values("pk"))
+        .filter(sla_state_q("at_risk") | sla_state_q("breached"))[:15]
     )
     local_now = timezone.localtime(now)
     day_start = local_now.replace(hour=0, minute=0, second=0, microsecond=0)

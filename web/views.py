@@ -21,17 +21,18 @@ from reports import params as report_params
 from reports.selectors import NPS_BAND_LABELS, Period, responses_filtered
 from surveys.models import Customer
 from tickets import services as ticket_services
+from tickets.exceptions import TicketActionError
+from tickets.selectors import (
+    teams_managed_by,
+    teams_worked_by,
+    ticket_for_action,
+    tickets_visible_to,
+)
+from tickets.selectors import (
+    ticket_detail as ticket_detail_select,
+)
 from web import export, forms, selectors
-from web.scope import teams_managed_by, teams_visible_to, tickets_in_scope
 from web.services import user_language_set
-
-try:
-    from tickets.exceptions import TicketActionError
-except ImportError:  # until the queue work is merged
-
-    class TicketActionError(Exception):
-        field = None
-        message = ""
 
 
 def _is_htmx(request) -> bool:
@@ -73,13 +74,13 @@ def queue(request, view: str):
     for ticket in page.object_list:
         local, window_open = selectors.customer_local_time(ticket, now)
         rows.append(
-            {"t": ticket, "local": local and local.strftime("%H:%M"), "window_open": window_open}
+            {"t": ticket, "local": local, "window_open": window_open}
         )
     bulk_form = None
     if is_manager and view in ("team", "all"):
         teams = teams_managed_by(request.user)
         bulk_form = forms.BulkAssignForm(
-            tickets=tickets_in_scope(request.user).filter(team__in=teams),
+            tickets=tickets_visible_to(request.user).filter(team__in=teams),
             users=selectors.assignable_users(teams=teams),
         )
     query = request.GET.copy()
@@ -112,7 +113,7 @@ def bulk_assign(request):
     teams = teams_managed_by(request.user)
     form = forms.BulkAssignForm(
         request.POST,
-        tickets=tickets_in_scope(request.user).filter(team__in=teams),
+        tickets=tickets_visible_to(request.user).filter(team__in=teams),
         users=selectors.assignable_users(teams=teams),
     )
     back = _safe_next(request, reverse("queue", kwargs={"view": "all"}))
@@ -151,7 +152,7 @@ def _error_text(exc) -> str:
 
 
 def _ticket_forms(request, ticket, bound: dict | None = None):
-    teams = teams_visible_to(request.user)
+    teams = teams_worked_by(request.user)
     users = selectors.assignable_users(team=ticket.team)
     forms_ = {
         "contact": forms.ContactAttemptForm(
@@ -184,7 +185,7 @@ def _ticket_render(request, ticket, bound=None, status=200, open_form=""):
         "t": ticket,
         "now": now,
         "forms": _ticket_forms(request, ticket, bound),
-        "customer_local": local and local.strftime("%H:%M"),
+        "customer_local": local,
         "window_open": window_open,
         "open_form": open_form,
         "is_manager": _is_manager(request.user),
@@ -194,7 +195,7 @@ def _ticket_render(request, ticket, bound=None, status=200, open_form=""):
 
 @login_required
 def ticket_detail(request, pk: int):
-    ticket = selectors.ticket_for(user=request.user, pk=pk)
+    ticket = ticket_detail_select(user=request.user, pk=pk)
     return _ticket_render(request, ticket)
 
 
@@ -273,19 +274,25 @@ def ticket_action(request, pk: int, action: str):
     """
     if action not in ACTIONS:
         return HttpResponseBadRequest()
-    ticket = selectors.ticket_for(user=request.user, pk=pk)
+    ticket = ticket_for_action(user=request.user, pk=pk)
     form_class, run = ACTIONS[action]
     form = None
     if form_class is not None:
         kwargs = {"prefix": action}
         if form_class is forms.AssignForm:
             kwargs.update(
-                teams=teams_visible_to(request.user),
+                teams=teams_worked_by(request.user),
                 users=selectors.assignable_users(team=ticket.team),
             )
         form = form_class(request.POST, **kwargs)
         if not form.is_valid():
-            return _ticket_render(request, ticket, {action: form}, status=422, open_form=action)
+            return _ticket_render(
+                request,
+                ticket_detail_select(user=request.user, pk=pk),
+                {action: form},
+                status=422,
+                open_form=action,
+            )
     try:
         message = run(request, ticket, form)
     except (TicketActionError, ValidationError) as exc:
@@ -302,7 +309,7 @@ def ticket_action(request, pk: int, action: str):
             request, ticket, {action: form} if form else None, status=422, open_form=action
         )
     messages.success(request, message)
-    ticket = selectors.ticket_for(user=request.user, pk=pk)
+    ticket = ticket_detail_select(user=request.user, pk=pk)
     if _is_htmx(request):
         return _ticket_render(request, ticket)
     return redirect("ticket", pk=pk)

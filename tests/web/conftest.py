@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from surveys.services import CustomerData
 from tests import factories
-from tickets.models import ResolutionCode, RootCause, RoutingRule, SlaPolicy, Ticket
+from tickets.models import RoutingRule, SlaPolicy, Ticket
 
 _seq = itertools.count(1)
 
@@ -67,13 +67,26 @@ def make_desk() -> Desk:
     )
     RoutingRule.objects.create(name="smb", segment="smb", team=team_b, position=1)
     RoutingRule.objects.create(name="enterprise", segment="enterprise", team=team_a, position=2)
-    ResolutionCode.objects.create(code="apology", name="Apologised and fixed")
-    ResolutionCode.objects.create(code="unreachable", name="Unreachable", requires_contact=False)
-    parent = RootCause.objects.create(code="delivery", name="Delivery")
-    RootCause.objects.create(code="late", name="Late delivery", parent=parent)
+    # resolution codes and root causes come from the seeded taxonomy (tickets migration 0003)
     survey = factories.SurveyFactory(slug="nps-2026", name="NPS 2026")
     source = factories.SourceFactory()
     return Desk(team_a, team_b, manager, agent, other, survey, source)
+
+
+def clocks_mark(now=None) -> None:
+    """What the periodic SLA sweep does to states, so queue filters see them."""
+    from django.db.models import F
+
+    from tickets.models import SlaClock
+
+    now = now or timezone.now()
+    unmet = SlaClock.objects.filter(met_at__isnull=True, paused_at__isnull=True)
+    unmet.filter(due_at__lte=now, breached_at__isnull=True).update(
+        state="breached", breached_at=F("due_at")
+    )
+    unmet.filter(warn_at__lte=now, due_at__gt=now, warned_at__isnull=True).update(
+        state="at_risk", warned_at=F("warn_at")
+    )
 
 
 @pytest.fixture
@@ -81,6 +94,7 @@ def desk(db):
     d = make_desk()
     d.tickets = [d.open_ticket(ago=dt.timedelta(minutes=m)) for m in (5, 50, 120)]
     d.other_ticket = d.open_ticket(team_b=True)
+    clocks_mark()
     return d
 
 

@@ -73,6 +73,19 @@ def clock_badge(clock, now=None):
     return sla_badge(clock.due_at, clock.warn_at, False, now)
 
 
+@register.inclusion_tag("web/_sla_badge.html")
+def ticket_badge(ticket, now=None):
+    """The badge of the ticket's nearest open deadline (prefetched clocks, no query)."""
+    from web.selectors import nearest_clock
+
+    clock = nearest_clock(ticket)
+    if clock == "paused":
+        return {"state": "paused", "left": None, "due_at": None}
+    if clock is None:
+        return {"state": "none", "left": None, "due_at": None}
+    return clock_badge(clock, now)
+
+
 @register.filter
 def first_words(text: str, count: int = 12) -> str:
     words = (text or "").split()
