@@ -78,14 +78,6 @@ class ContactAttemptForm(forms.Form):
     )
     idempotency_key = forms.CharField(required=False, widget=forms.HiddenInput, max_length=100)
 
-    def clean(self):
-        data = super().clean()
-        if data.get("outcome") == ContactAttempt.Outcome.CALLBACK_REQUESTED and not data.get(
-            "callback_at"
-        ):
-            self.add_error("callback_at", _("Say when the customer asked to be called back."))
-        return data
-
 
 class StatusForm(forms.Form):
     status = forms.ChoiceField(
@@ -120,15 +112,6 @@ class ResolveForm(forms.Form):
     goodwill_currency = forms.CharField(
         label=_("Currency"), required=False, min_length=3, max_length=3
     )
-
-    def clean(self):
-        data = super().clean()
-        kind = data.get("goodwill_kind")
-        if data.get("goodwill_amount") is not None and not kind:
-            self.add_error("goodwill_kind", _("Choose what kind of goodwill the amount is for."))
-        if kind and data.get("goodwill_amount") is not None and not data.get("goodwill_currency"):
-            self.add_error("goodwill_currency", _("Give the currency, e.g. EUR or RUB."))
-        return data
 
     def goodwill(self) -> dict | None:
         data = self.cleaned_data

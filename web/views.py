@@ -73,9 +73,7 @@ def queue(request, view: str):
     rows = []
     for ticket in page.object_list:
         local, window_open = selectors.customer_local_time(ticket, now)
-        rows.append(
-            {"t": ticket, "local": local, "window_open": window_open}
-        )
+        rows.append({"t": ticket, "local": local, "window_open": window_open})
     bulk_form = None
     if is_manager and view in ("team", "all"):
         teams = teams_managed_by(request.user)
@@ -254,6 +252,15 @@ def _do_reopen(request, ticket, form):
     return _("Ticket reopened.")
 
 
+# Service error fields → form fields where the names differ.
+SERVICE_FIELDS = {
+    "resolution_code": "code",
+    "goodwill": "goodwill_kind",
+    "goodwill.kind": "goodwill_kind",
+    "goodwill.amount": "goodwill_amount",
+    "goodwill.currency": "goodwill_currency",
+}
+
 ACTIONS = {
     "claim": (None, _do_claim),
     "contact": (forms.ContactAttemptForm, _do_contact),
@@ -298,6 +305,7 @@ def ticket_action(request, pk: int, action: str):
     except (TicketActionError, ValidationError) as exc:
         text = _error_text(exc)
         field = getattr(exc, "field", None)
+        field = SERVICE_FIELDS.get(field, field)
         if form is not None:
             if field and field in form.fields:
                 form.add_error(field, text)
