@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -24,6 +25,20 @@ SLA_CHOICES = [
     ("at_risk", _("At risk")),
     ("running", _("Running")),
 ]
+
+
+def taxonomy_label(obj) -> str:
+    """Seeded codes and causes are stored in English; show them translated when we can."""
+    if obj is None:
+        return ""
+    name = gettext(obj.name)
+    parent = getattr(obj, "parent", None) if getattr(obj, "parent_id", None) else None
+    return f"{gettext(parent.name)} → {name}" if parent is not None else name
+
+
+class TaxonomyChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return taxonomy_label(obj)
 
 
 class UserChoiceField(forms.ModelChoiceField):
@@ -90,10 +105,10 @@ class StatusForm(forms.Form):
 
 
 class ResolveForm(forms.Form):
-    code = forms.ModelChoiceField(
+    code = TaxonomyChoiceField(
         label=_("Resolution"), queryset=ResolutionCode.objects.filter(is_active=True)
     )
-    root_cause = forms.ModelChoiceField(
+    root_cause = TaxonomyChoiceField(
         label=_("Root cause"),
         required=False,
         queryset=RootCause.objects.filter(is_active=True).select_related("parent"),

@@ -21,6 +21,7 @@ from django.db.models import (
 )
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from reports.selectors import Period, clock_breached_q, clock_met_q, sla_report
@@ -309,7 +310,8 @@ def _pareto(rows: list[dict]) -> dict:
         if name is None:
             return ""
         parent = row["root_cause__parent__name"]
-        return f"{parent} → {name}" if parent else name
+        # seeded taxonomy names are English msgids: show them in the viewer's language
+        return f"{gettext(parent)} → {gettext(name)}" if parent else gettext(name)
 
     totals: dict[str, int] = {}
     by_team: dict[str, dict[str, int]] = {}

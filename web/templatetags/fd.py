@@ -87,6 +87,13 @@ def ticket_badge(ticket, now=None):
 
 
 @register.filter
+def taxonomy(obj) -> str:
+    from web.forms import taxonomy_label
+
+    return taxonomy_label(obj)
+
+
+@register.filter
 def first_words(text: str, count: int = 12) -> str:
     words = (text or "").split()
     return " ".join(words[:count]) + (" …" if len(words) > count else "")
