@@ -86,6 +86,14 @@ def ticket_badge(ticket, now=None):
     return clock_badge(clock, now)
 
 
+@register.simple_tag
+def manages_teams(user) -> bool:
+    """Whether to show the manager's links (one query per page)."""
+    from tickets.selectors import teams_managed_by
+
+    return user.is_authenticated and teams_managed_by(user).exists()
+
+
 @register.filter
 def taxonomy(obj) -> str:
     from web.forms import taxonomy_label
