@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import logging
+import time
 import urllib.error
 import urllib.request
 
@@ -24,16 +25,28 @@ MAX_ATTEMPTS = 10
 SIGNATURE_HEADER = "X-FeedbackDesk-Signature"
 
 
+# After one failed hand-off, skip the broker for a while: each attempt can block for the
+# connection timeout, and the periodic flush delivers the rows anyway.
+BROKER_BACKOFF_SECONDS = 15
+_broker_down_until = 0.0
+
+
+def _hand_to_broker(delivery_id: int) -> None:
+    global _broker_down_until
+    if time.monotonic() < _broker_down_until:
+        return
+    from notifications.tasks import delivery_send
+
+    try:
+        delivery_send.apply_async((delivery_id,), retry=False)
+    except Exception:  # noqa: BLE001 - broker down: the periodic flush delivers it later
+        _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
+        log.warning("broker unavailable; delivery %s left for the flush", delivery_id)
+
+
 def dispatch_after_commit(delivery_id: int) -> None:
-    def send() -> None:
-        from notifications.tasks import delivery_send
-
-        try:
-            delivery_send.delay(delivery_id)
-        except Exception:  # noqa: BLE001 - broker down: the periodic flush delivers it later
-            log.warning("broker unavailable; delivery %s left for the flush", delivery_id)
-
-    transaction.on_commit(send)
+    """Hands the row to a worker once the transaction that wrote it has committed."""
+    transaction.on_commit(lambda: _hand_to_broker(delivery_id))
 
 
 def delivery_enqueue(

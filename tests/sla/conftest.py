@@ -45,3 +45,15 @@ def policy(moscow):
 @pytest.fixture
 def policy_24x7(db):
     return policy_make(calendar=None, first_contact=60, resolution=240)
+
+
+@pytest.fixture
+def redis_url_for_test():
+    """This area's Redis database, emptied so no stale message reaches the workers."""
+    import redis as redis_lib
+
+    from tests.conftest import redis_url
+
+    url = redis_url()
+    redis_lib.Redis.from_url(url).flushdb()
+    return url
