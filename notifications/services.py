@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import logging
+import time
 import urllib.error
 import urllib.request
 
@@ -24,16 +25,28 @@ MAX_ATTEMPTS = 10
 SIGNATURE_HEADER = "X-FeedbackDesk-Signature"
 
 
+# After one failed hand-off, skip the broker for a while: each attempt can block for the
+# connection timeout, and the periodic flush delivers the rows anyway.
+BROKER_BACKOFF_SECONDS = 15
+_broker_down_until = 0.0
+
+
+def _hand_to_broker(delivery_id: int) -> None:
+    global _broker_down_until
+    if time.monotonic() < _broker_down_until:
+        return
+    from notifications.tasks import delivery_send
+
+    try:
+        delivery_send.apply_async((delivery_id,), retry=False)
+    except Exception:  # noqa: BLE001 - broker down: the periodic flush delivers it later
+        _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
+        log.warning("broker unavailable; delivery %s left for the flush", delivery_id)
+
+
 def dispatch_after_commit(delivery_id: int) -> None:
-    def send() -> None:
-        from notifications.tasks import delivery_send
-
-        try:
-            delivery_send.delay(delivery_id)
-        except Exception:  # noqa: BLE001 - broker down: the periodic flush delivers it later
-            log.warning("broker unavailable; delivery %s left for the flush", delivery_id)
-
-    transaction.on_commit(send)
+    """Hands the row to a worker once the transaction that wrote it has committed."""
+    transaction.on_commit(lambda: _hand_to_broker(delivery_id))
 
 
 def delivery_enqueue(
@@ -56,28 +69,25 @@ def delivery_enqueue(
     return delivery
 
 
-def notify(
-    *,
-    event_key: str,
-    topic: str,
-    payload: dict,
-    emails: list[str] | None = None,
-    email_subject: str = "",
-    email_body: str = "",
-) -> list[Delivery]:
-    """Queues an email per address and a webhook per subscribed endpoint."""
+def email_enqueue(
+    *, event_key: str, topic: str, recipient: str, subject: str, body: str, data: dict
+) -> Delivery | None:
+    """One email, already rendered in the recipient's language and time zone."""
+    if not recipient:
+        return None
+    return delivery_enqueue(
+        event_key=event_key,
+        topic=topic,
+        channel=Delivery.Channel.EMAIL,
+        recipient=recipient.strip().lower(),
+        payload={"subject": str(subject), "body": str(body), "data": data},
+    )
+
+
+def webhooks_enqueue(*, event_key: str, topic: str, payload: dict) -> list[Delivery]:
+    """One webhook delivery per active endpoint subscribed to the topic."""
     created: list[Delivery] = []
-    for address in sorted({a for a in (emails or []) if a}):
-        delivery = delivery_enqueue(
-            event_key=event_key,
-            topic=topic,
-            channel=Delivery.Channel.EMAIL,
-            recipient=address,
-            payload={"subject": email_subject, "body": email_body, "data": payload},
-        )
-        if delivery:
-            created.append(delivery)
-    for endpoint in WebhookEndpoint.objects.filter(is_active=True):
+    for endpoint in WebhookEndpoint.objects.filter(is_active=True).order_by("pk"):
         if not endpoint.wants(topic):
             continue
         delivery = delivery_enqueue(
@@ -89,6 +99,32 @@ def notify(
         )
         if delivery:
             created.append(delivery)
+    return created
+
+
+def notify(
+    *,
+    event_key: str,
+    topic: str,
+    payload: dict,
+    emails: list[str] | None = None,
+    email_subject: str = "",
+    email_body: str = "",
+) -> list[Delivery]:
+    """Queues an email per address and a webhook per subscribed endpoint."""
+    created: list[Delivery] = []
+    for address in sorted({a.strip().lower() for a in (emails or []) if a and a.strip()}):
+        delivery = email_enqueue(
+            event_key=event_key,
+            topic=topic,
+            recipient=address,
+            subject=email_subject,
+            body=email_body,
+            data=payload,
+        )
+        if delivery:
+            created.append(delivery)
+    created += webhooks_enqueue(event_key=event_key, topic=topic, payload=payload)
     return created
 
 
@@ -105,8 +141,16 @@ def _send_email(delivery: Delivery) -> None:
     )
 
 
+class PermanentFailure(Exception):
+    """Retrying cannot help (the endpoint was deleted or switched off)."""
+
+
 def _send_webhook(delivery: Delivery) -> None:
-    endpoint = WebhookEndpoint.objects.get(pk=int(delivery.recipient))
+    endpoint = WebhookEndpoint.objects.filter(pk=int(delivery.recipient)).first()
+    if endpoint is None:
+        raise PermanentFailure("webhook endpoint deleted")
+    if not endpoint.is_active:
+        raise PermanentFailure("webhook endpoint switched off")
     body = json.dumps(
         {**delivery.payload, "delivery_id": delivery.pk}, sort_keys=True, default=str
     ).encode()
@@ -132,7 +176,12 @@ def backoff(attempts: int) -> dt.timedelta:
 
 
 def delivery_send(delivery_id: int) -> bool:
-    """Sends one pending delivery; the row lock keeps two workers from sending it twice."""
+    """Sends one pending delivery; the row lock keeps two workers from sending it twice.
+
+    The lock is held while sending and the row is marked sent in the same transaction,
+    so the after-commit task, the periodic flush and a redelivered task never send one
+    row twice. Only a crash between a receiver's 2xx and our commit can repeat a
+    webhook: receivers deduplicate on the X-FeedbackDesk-Delivery header."""
     with transaction.atomic():
         delivery = (
             Delivery.objects.select_for_update(skip_locked=True)
@@ -149,7 +198,7 @@ def delivery_send(delivery_id: int) -> bool:
                 _send_webhook(delivery)
         except Exception as exc:  # noqa: BLE001 - any failure is retried with backoff
             delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if delivery.attempts >= MAX_ATTEMPTS:
+            if delivery.attempts >= MAX_ATTEMPTS or isinstance(exc, PermanentFailure):
                 delivery.status = Delivery.Status.FAILED
                 delivery.next_attempt_at = None
             else:
@@ -177,9 +226,19 @@ def deliveries_flush(limit: int = 500) -> int:
     return sum(delivery_send(pk) for pk in deliveries_due(limit))
 
 
-def delivery_retry(delivery: Delivery) -> None:
-    """Admin action: put a failed delivery back in the queue."""
-    Delivery.objects.filter(pk=delivery.pk).update(
-        status=Delivery.Status.PENDING, next_attempt_at=timezone.now(), attempts=0
+def delivery_retry(delivery: Delivery) -> bool:
+    """Puts a pending or failed delivery back in the queue now; a sent one stays sent."""
+    changed = (
+        Delivery.objects.filter(pk=delivery.pk)
+        .exclude(status=Delivery.Status.SENT)
+        .update(status=Delivery.Status.PENDING, next_attempt_at=timezone.now(), attempts=0)
     )
-    dispatch_after_commit(delivery.pk)
+    if changed:
+        dispatch_after_commit(delivery.pk)
+    return bool(changed)
+
+
+def deliveries_retry(*, deliveries) -> int:
+    """Admin action: retry the selected deliveries. Returns how many were queued again."""
+    with transaction.atomic():
+        return sum(delivery_retry(delivery) for delivery in deliveries)

@@ -1,51 +1,93 @@
-"""SLA clocks of a ticket: start, meet, pause, resume, restart.
+"""SLA clocks of a ticket: start, meet, pause, resume, restart, recalculate.
 
-Deadlines are recorded on the clock rows so later policy edits do not rewrite history.
-`next_check_at` is the indexed due column the periodic sweep reads.
+Deadlines are recorded on the clock rows so later policy edits do not rewrite history
+(`sla_recalculate` does, when an admin asks). `next_check_at` is the indexed due column
+the periodic sweep (tickets/sla_sweep.py) reads; every function here keeps it equal to the
+next moment something must happen to the clock, or NULL when nothing will.
+
+`paused_seconds` counts paused time in the policy's own time (business seconds for a
+calendar policy), so due = started_at + target + paused, all in policy time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
-from tickets.models import SlaClock, SlaPolicy, SlaPolicyRule, Ticket
+from django.utils import timezone
+
+from tickets.events import event_record
+from tickets.models import SlaClock, SlaPolicy, SlaPolicyRule, Ticket, TicketEvent
+
+log = logging.getLogger(__name__)
 
 
 def policy_for(ticket: Ticket) -> SlaPolicy | None:
-    """The most specific matching rule's policy, else the default policy."""
-    best: tuple[int, int, SlaPolicy] | None = None
+    """The most specific matching rule's policy (ties: lowest position), else the default."""
+    best: tuple[int, int, int, SlaPolicy] | None = None
     rules = SlaPolicyRule.objects.select_related("policy").order_by("position", "id")
     survey_id = ticket.origin_response.survey_id
-    segment = (ticket.customer.segment or "").lower()
+    segment = (ticket.customer.segment or "").strip().lower()
     for rule in rules:
         if rule.survey_id and rule.survey_id != survey_id:
             continue
-        if rule.segment and rule.segment.lower() != segment:
+        if rule.segment and rule.segment.strip().lower() != segment:
             continue
         if rule.priority and rule.priority != ticket.priority:
             continue
         specificity = bool(rule.survey_id) + bool(rule.segment) + bool(rule.priority)
-        key = (specificity, -rule.position)
-        if best is None or key > best[:2]:
+        key = (specificity, -rule.position, -rule.pk)
+        if best is None or key > best[:3]:
             best = (*key, rule.policy)
     if best is not None:
-        return best[2]
+        return best[3]
     return SlaPolicy.objects.filter(is_default=True).first()
+
+
+def _calendar(policy: SlaPolicy):
+    """The policy's calendar, kept on the instance so its schedule is loaded once."""
+    if policy.calendar_id is None:
+        return None
+    return policy.calendar
 
 
 def deadline_after(policy: SlaPolicy, start: dt.datetime, minutes: float) -> dt.datetime:
     """The moment `minutes` of the policy's time (business or calendar) after start."""
-    if policy.calendar_id is None:
+    calendar = _calendar(policy)
+    if calendar is None:
         return start + dt.timedelta(minutes=minutes)
-    from tickets.calendar import business_deadline
+    from tickets.calendar import NoWorkingTime, business_deadline
 
-    return business_deadline(policy.calendar, start, minutes)
+    try:
+        return business_deadline(calendar, start, minutes)
+    except NoWorkingTime:
+        log.error("calendar %s has no working time; counting calendar time", calendar.pk)
+        return start + dt.timedelta(minutes=minutes)
 
 
-def warning_minutes(policy: SlaPolicy, target: int) -> float:
+def minutes_between(policy: SlaPolicy, start: dt.datetime, end: dt.datetime) -> float:
+    """Minutes of the policy's time in [start, end)."""
+    calendar = _calendar(policy)
+    if calendar is None:
+        return (end - start).total_seconds() / 60
+    from tickets.calendar import business_minutes_between
+
+    return business_minutes_between(calendar, start, end)
+
+
+def warning_minutes(policy: SlaPolicy, target: float) -> float:
     if policy.warning_lead_minutes is not None:
         return max(0, target - policy.warning_lead_minutes)
     return target * policy.warning_percent / 100
+
+
+def next_check(clock: SlaClock, escalation_due: dt.datetime | None = None) -> dt.datetime | None:
+    """When the sweep must look at the clock next; None when nothing more will happen."""
+    if clock.met_at is not None or clock.paused_at is not None:
+        return None
+    if clock.breached_at is None:
+        return clock.due_at if clock.warned_at else clock.warn_at
+    return escalation_due
 
 
 def clock_schedule(clock: SlaClock, policy: SlaPolicy, start: dt.datetime) -> None:
@@ -78,30 +120,36 @@ def clocks_start(ticket: Ticket, now: dt.datetime) -> list[SlaClock]:
 
 
 def clock_meet(ticket: Ticket, kind: str, at: dt.datetime) -> SlaClock | None:
+    """First contact or resolution happened at `at`. Met late is a breach, recorded once
+    here if the sweep had not recorded it yet (e.g. while the broker was down)."""
     clock = ticket.clocks.select_for_update().filter(kind=kind).first()
     if clock is None or clock.met_at is not None:
         return clock
     clock.met_at = at
-    if clock.state != SlaClock.State.BREACHED:
-        clock.state = SlaClock.State.MET
-    clock.next_check_at = None
     clock.paused_at = None
+    clock.next_check_at = None
+    if at > clock.due_at:
+        if clock.breached_at is None:
+            from tickets.sla_sweep import clock_breach
+
+            clock_breach(clock, ticket=ticket, now=at)
+    else:
+        event_record(
+            ticket=ticket,
+            kind=TicketEvent.Kind.SLA_MET,
+            data={"clock": clock.kind, "due_at": clock.due_at.isoformat()},
+            at=at,
+        )
+    clock.state = SlaClock.State.BREACHED if clock.breached_at else SlaClock.State.MET
     clock.save()
     return clock
 
 
-def _next_check(clock: SlaClock) -> dt.datetime | None:
-    if clock.state in (SlaClock.State.MET, SlaClock.State.PAUSED) or clock.met_at:
-        return None
-    if clock.breached_at is None:
-        return clock.due_at if clock.warned_at else clock.warn_at
-    return None  # escalation levels after a breach are scheduled by the sweep
-
-
 def clocks_pause(ticket: Ticket, at: dt.datetime) -> None:
-    """waiting_on_customer: stop the running clocks."""
+    """waiting_on_customer: stop the running clocks. A clock already past its deadline
+    keeps running so the sweep records the breach."""
     for clock in ticket.clocks.select_for_update().filter(
-        met_at__isnull=True, paused_at__isnull=True, breached_at__isnull=True
+        met_at__isnull=True, paused_at__isnull=True, breached_at__isnull=True, due_at__gt=at
     ):
         clock.paused_at = at
         clock.state = SlaClock.State.PAUSED
@@ -110,15 +158,26 @@ def clocks_pause(ticket: Ticket, at: dt.datetime) -> None:
 
 
 def clocks_resume(ticket: Ticket, at: dt.datetime) -> None:
-    """Back from waiting: the paused time is added to the deadlines."""
+    """Back from waiting: the business minutes left at the pause are left again now."""
+    policy = ticket.sla_policy
     for clock in ticket.clocks.select_for_update().filter(paused_at__isnull=False):
-        paused = max(at - clock.paused_at, dt.timedelta(0))
-        clock.due_at += paused
-        clock.warn_at += paused
-        clock.paused_seconds += int(paused.total_seconds())
+        resumed = max(at, clock.paused_at)
+        if policy is None:
+            shift = resumed - clock.paused_at
+            clock.due_at += shift
+            clock.warn_at += shift
+            paused_minutes = shift.total_seconds() / 60
+        else:
+            left = max(minutes_between(policy, clock.paused_at, clock.due_at), 0)
+            clock.due_at = deadline_after(policy, resumed, left)
+            if clock.warned_at is None:
+                warn_left = max(minutes_between(policy, clock.paused_at, clock.warn_at), 0)
+                clock.warn_at = deadline_after(policy, resumed, warn_left)
+            paused_minutes = minutes_between(policy, clock.paused_at, resumed)
+        clock.paused_seconds += max(round(paused_minutes * 60), 0)
         clock.paused_at = None
         clock.state = SlaClock.State.AT_RISK if clock.warned_at else SlaClock.State.RUNNING
-        clock.next_check_at = _next_check(clock)
+        clock.next_check_at = next_check(clock)
         clock.save()
 
 
@@ -134,3 +193,100 @@ def resolution_clock_restart(ticket: Ticket, at: dt.datetime) -> SlaClock | None
     clock_schedule(clock, policy, at)
     clock.save()
     return clock
+
+
+def clock_summary(clock: SlaClock | None) -> dict | None:
+    """The API shape of one clock (CONTRACT.md: due_at, state, met_at, breached_at)."""
+    if clock is None:
+        return None
+
+    def iso(value: dt.datetime | None) -> str | None:
+        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if value else None
+
+    return {
+        "due_at": iso(clock.due_at),
+        "state": clock.state,
+        "met_at": iso(clock.met_at),
+        "breached_at": iso(clock.breached_at),
+    }
+
+
+def sla_recalculate(
+    *, ticket: Ticket, now: dt.datetime | None = None, by=None, repick_policy: bool = True
+) -> list[SlaClock]:
+    """Admin-requested: apply the current policy (re-chosen by the rules unless told not
+    to) to the ticket's clocks. Each clock keeps its start and paused time; warnings and
+    breaches that no longer hold are cleared, new ones are left for the next sweep."""
+    now = now or timezone.now()
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    old_policy = ticket.sla_policy
+    policy = (policy_for(ticket) if repick_policy else None) or old_policy
+    if policy is None:
+        return []
+    if policy != old_policy:
+        ticket.sla_policy = policy
+        ticket.save(update_fields=["sla_policy"])
+    changes = []
+    clocks = list(ticket.clocks.select_for_update().order_by("kind"))
+    for clock in clocks:
+        target = (
+            policy.first_contact_minutes
+            if clock.kind == SlaClock.Kind.FIRST_CONTACT
+            else policy.resolution_minutes
+        )
+        old_due = clock.due_at
+        clock.target_minutes = target
+        paused = clock.paused_seconds / 60
+        clock.due_at = deadline_after(policy, clock.started_at, target + paused)
+        clock.warn_at = deadline_after(
+            policy, clock.started_at, warning_minutes(policy, target) + paused
+        )
+        if clock.paused_at is not None:
+            # Time since the pause is not counted: push the deadlines by it.
+            clock.due_at = max(clock.due_at, clock.paused_at)
+        moment = clock.met_at or clock.paused_at or now
+        if clock.warned_at and clock.warn_at > moment:
+            clock.warned_at = None
+        if clock.breached_at and clock.due_at > moment:
+            clock.breached_at = None
+            clock.escalation_level = 0
+        elif clock.breached_at:
+            clock.breached_at = clock.due_at
+        if clock.met_at is not None:
+            clock.state = (
+                SlaClock.State.BREACHED if clock.met_at > clock.due_at else SlaClock.State.MET
+            )
+            if clock.met_at > clock.due_at and clock.breached_at is None:
+                clock.breached_at = clock.due_at
+        elif clock.paused_at is not None:
+            clock.state = SlaClock.State.PAUSED
+        elif clock.breached_at:
+            clock.state = SlaClock.State.BREACHED
+        else:
+            clock.state = SlaClock.State.AT_RISK if clock.warned_at else SlaClock.State.RUNNING
+        clock.next_check_at = next_check(clock, escalation_due=now if clock.breached_at else None)
+        if clock.breached_at and ticket.is_open and clock.met_at is None:
+            from tickets.sla_sweep import escalation_next
+
+            clock.next_check_at = escalation_next(clock, policy)
+        clock.save()
+        changes.append(
+            {
+                "clock": clock.kind,
+                "old_due_at": old_due.isoformat(),
+                "due_at": clock.due_at.isoformat(),
+            }
+        )
+    event_record(
+        ticket=ticket,
+        kind=TicketEvent.Kind.NOTE,
+        actor=by,
+        data={
+            "sla_recalculated": True,
+            "old_policy": old_policy.pk if old_policy else None,
+            "policy": policy.pk,
+            "clocks": changes,
+        },
+        at=now,
+    )
+    return clocks

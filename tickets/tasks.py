@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from tickets import rerate, services
+from tickets.sla_sweep import sla_sweep as sweep
 
 
 @shared_task(name="tickets.tickets_autoclose", ignore_result=True)
@@ -15,3 +16,9 @@ def tickets_autoclose() -> None:
 def rerate_invitations_send() -> None:
     """Emails re-rate invitations that are due. Beat: every 5 minutes."""
     rerate.rerate_invitations_send()
+
+
+@shared_task(name="tickets.sla_sweep", ignore_result=True)
+def sla_sweep() -> str:
+    """Periodic (django-celery-beat): one sweep of the due SLA clocks and callbacks."""
+    return str(sweep())

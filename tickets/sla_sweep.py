@@ -1,0 +1,252 @@
+"""The periodic SLA sweep: look only at clocks whose `next_check_at` has come.
+
+Like healthchecks' sendalerts loop, the work follows an indexed "due" column (partial
+index sla_clock_due_idx), so the cost grows with due clocks, not with open tickets.
+Rows are taken in batches with SELECT … FOR UPDATE SKIP LOCKED inside one transaction
+per batch: any number of workers can sweep at once, each clock is handled by exactly
+one of them, and the timeline event, the state change and the outbox rows commit
+together. Every check moves `next_check_at` past `now` (or to NULL), so a batch never
+comes back in the same sweep.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from tickets import sla, sla_notify
+from tickets.events import event_record
+from tickets.models import (
+    ContactAttempt,
+    EscalationLevel,
+    SlaClock,
+    SlaPolicy,
+    Ticket,
+    TicketEvent,
+)
+
+CALENDAR_TIME = SlaPolicy(name="24/7", first_contact_minutes=0, resolution_minutes=0)
+
+
+@dataclass
+class SweepResult:
+    clocks_checked: int = 0
+    warnings: int = 0
+    breaches: int = 0
+    escalations: int = 0
+    callbacks: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"checked {self.clocks_checked} clocks: {self.warnings} warnings, "
+            f"{self.breaches} breaches, {self.escalations} escalations; "
+            f"{self.callbacks} callback reminders"
+        )
+
+
+class PolicyCache:
+    """Policies, their calendars' schedules and escalation levels, read once per sweep."""
+
+    def __init__(self) -> None:
+        self._policies: dict[int, SlaPolicy] = {}
+        self._levels: dict[int, list[EscalationLevel]] = {}
+
+    def policy(self, pk: int | None) -> SlaPolicy:
+        if pk is None:
+            return CALENDAR_TIME
+        if pk not in self._policies:
+            found = SlaPolicy.objects.select_related("calendar").filter(pk=pk).first()
+            self._policies[pk] = found or CALENDAR_TIME
+        return self._policies[pk]
+
+    def levels(self, pk: int | None) -> list[EscalationLevel]:
+        if pk is None:
+            return []
+        if pk not in self._levels:
+            self._levels[pk] = list(
+                EscalationLevel.objects.filter(policy_id=pk)
+                .prefetch_related("notify_users")
+                .order_by("level")
+            )
+        return self._levels[pk]
+
+
+def escalation_next(
+    clock: SlaClock, policy: SlaPolicy, levels: list[EscalationLevel] | None = None
+) -> dt.datetime | None:
+    """When the next escalation level of a breached clock fires; None when none is left."""
+    if clock.breached_at is None:
+        return None
+    if levels is None:
+        levels = PolicyCache().levels(policy.pk)
+    for level in levels:
+        if level.level > clock.escalation_level:
+            return sla.deadline_after(policy, clock.breached_at, level.after_minutes)
+    return None
+
+
+def clock_warn(clock: SlaClock, *, ticket: Ticket, now: dt.datetime, quiet: bool = False) -> None:
+    clock.warned_at = clock.warn_at
+    clock.state = SlaClock.State.AT_RISK
+    event_record(
+        ticket=ticket,
+        kind=TicketEvent.Kind.SLA_WARNING,
+        data={
+            "clock": clock.kind,
+            "due_at": clock.due_at.isoformat(),
+            "recorded_at": now.isoformat(),
+        },
+        at=clock.warn_at,
+    )
+    if not quiet:
+        sla_notify.warning_notify(clock, ticket)
+
+
+def clock_breach(clock: SlaClock, *, ticket: Ticket, now: dt.datetime) -> None:
+    """The deadline passed: recorded at the deadline itself, to the second."""
+    clock.breached_at = clock.due_at
+    clock.state = SlaClock.State.BREACHED
+    event_record(
+        ticket=ticket,
+        kind=TicketEvent.Kind.SLA_BREACHED,
+        data={
+            "clock": clock.kind,
+            "due_at": clock.due_at.isoformat(),
+            "recorded_at": now.isoformat(),
+        },
+        at=clock.due_at,
+    )
+    if not ticket.escalated:
+        Ticket.objects.filter(pk=ticket.pk).update(escalated=True)
+        ticket.escalated = True
+    sla_notify.breach_notify(clock, ticket)
+
+
+def _escalate(
+    clock: SlaClock, *, ticket: Ticket, level: EscalationLevel, at: dt.datetime, now: dt.datetime
+) -> None:
+    manager = ticket.team.manager
+    users = list(level.notify_users.all())
+    if level.notify_manager and manager is not None:
+        users.append(manager)
+    data = {
+        "clock": clock.kind,
+        "level": level.level,
+        "notified": sorted({u.pk for u in users}),
+        "recorded_at": now.isoformat(),
+    }
+    if level.reassign_to_manager and manager is not None and ticket.assignee_id != manager.pk:
+        data["reassigned"] = {"from": ticket.assignee_id, "to": manager.pk}
+        Ticket.objects.filter(pk=ticket.pk).update(assignee=manager)
+        ticket.assignee = manager
+    event_record(ticket=ticket, kind=TicketEvent.Kind.ESCALATED, data=data, at=at)
+    clock.escalation_level = level.level
+    sla_notify.escalation_notify(clock, ticket, level=level.level, users=users)
+
+
+def clock_check(
+    clock: SlaClock, *, now: dt.datetime, policies: PolicyCache, result: SweepResult
+) -> None:
+    """Does whatever has come due for one locked clock, then schedules its next check."""
+    ticket = clock.ticket
+    result.clocks_checked += 1
+    if clock.met_at is not None or clock.paused_at is not None:
+        clock.next_check_at = None
+        clock.save(update_fields=["next_check_at"])
+        return
+    if ticket.is_open:
+        horizon = now
+    else:  # finished tickets stop their clocks; what came due before is still recorded
+        horizon = min(now, ticket.resolved_at or ticket.closed_at or now)
+    policy = policies.policy(ticket.sla_policy_id)
+    levels = policies.levels(ticket.sla_policy_id)
+    breach_due = clock.breached_at is None and clock.due_at <= horizon
+    if clock.warned_at is None and clock.breached_at is None and clock.warn_at <= horizon:
+        clock_warn(clock, ticket=ticket, now=now, quiet=breach_due)
+        result.warnings += 1
+    if breach_due:
+        clock_breach(clock, ticket=ticket, now=now)
+        result.breaches += 1
+    escalation_due = None
+    if ticket.is_open and clock.breached_at is not None:
+        for level in levels:
+            if level.level <= clock.escalation_level:
+                continue
+            fires_at = sla.deadline_after(policy, clock.breached_at, level.after_minutes)
+            if fires_at > now:
+                escalation_due = fires_at
+                break
+            _escalate(clock, ticket=ticket, level=level, at=fires_at, now=now)
+            result.escalations += 1
+    clock.next_check_at = sla.next_check(clock, escalation_due) if ticket.is_open else None
+    if clock.next_check_at is not None and clock.next_check_at <= now:
+        clock.next_check_at = None  # defensive: never loop on a clock within one sweep
+    clock.save(
+        update_fields=[
+            "state",
+            "warned_at",
+            "breached_at",
+            "escalation_level",
+            "next_check_at",
+        ]
+    )
+
+
+def _due_clocks(now: dt.datetime, batch_size: int) -> list[SlaClock]:
+    return list(
+        SlaClock.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(next_check_at__isnull=False, next_check_at__lte=now)
+        .select_related("ticket", "ticket__customer", "ticket__team", "ticket__assignee")
+        .order_by("next_check_at")[:batch_size]
+    )
+
+
+def _due_callbacks(now: dt.datetime, batch_size: int) -> list[ContactAttempt]:
+    return list(
+        ContactAttempt.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(callback_at__isnull=False, callback_reminded_at__isnull=True, callback_at__lte=now)
+        .select_related("ticket", "ticket__customer", "ticket__team", "ticket__assignee")
+        .order_by("callback_at")[:batch_size]
+    )
+
+
+def callback_remind(attempt: ContactAttempt, *, now: dt.datetime) -> bool:
+    """Reminds the assignee of a requested callback, once. False for finished tickets."""
+    attempt.callback_reminded_at = now
+    attempt.save(update_fields=["callback_reminded_at"])
+    ticket = attempt.ticket
+    if not ticket.is_open:
+        return False
+    event_record(
+        ticket=ticket,
+        kind=TicketEvent.Kind.CALLBACK_DUE,
+        data={"attempt": attempt.pk, "callback_at": attempt.callback_at.isoformat()},
+        at=attempt.callback_at,
+    )
+    sla_notify.callback_notify(attempt, ticket)
+    return True
+
+
+def sla_sweep(*, now: dt.datetime | None = None, batch_size: int = 500) -> SweepResult:
+    """Records every warning, breach, escalation and callback reminder that has come due."""
+    now = now or timezone.now()
+    result = SweepResult()
+    policies = PolicyCache()
+    while True:
+        with transaction.atomic():
+            batch = _due_clocks(now, batch_size)
+            for clock in batch:
+                clock_check(clock, now=now, policies=policies, result=result)
+        if len(batch) < batch_size:
+            break
+    while True:
+        with transaction.atomic():
+            attempts = _due_callbacks(now, batch_size)
+            for attempt in attempts:
+                result.callbacks += callback_remind(attempt, now=now)
+        if len(attempts) < batch_size:
+            break
+    return result
