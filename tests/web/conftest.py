@@ -74,19 +74,10 @@ def make_desk() -> Desk:
 
 
 def clocks_mark(now=None) -> None:
-    """What the periodic SLA sweep does to states, so queue filters see them."""
-    from django.db.models import F
+    """One run of the periodic SLA sweep, so clock states are what production shows."""
+    from tickets.sla_sweep import sla_sweep
 
-    from tickets.models import SlaClock
-
-    now = now or timezone.now()
-    unmet = SlaClock.objects.filter(met_at__isnull=True, paused_at__isnull=True)
-    unmet.filter(due_at__lte=now, breached_at__isnull=True).update(
-        state="breached", breached_at=F("due_at")
-    )
-    unmet.filter(warn_at__lte=now, due_at__gt=now, warned_at__isnull=True).update(
-        state="at_risk", warned_at=F("warn_at")
-    )
+    sla_sweep(now=now or timezone.now())
 
 
 @pytest.fixture
