@@ -203,12 +203,10 @@ def main() -> None:
 
     django.setup()
     from django.test import Client
-    from django.test.utils import setup_test_environment
 
     from accounts.models import User
     from tickets.models import Ticket
 
-    setup_test_environment()
     if not args.reuse:
         started = time.perf_counter()
         print(f"seeding {args.tickets:,} tickets and {args.responses:,} responses …")

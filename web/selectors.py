@@ -14,6 +14,7 @@ from django.db.models import (
     Count,
     F,
     IntegerField,
+    Prefetch,
     Q,
     QuerySet,
     Value,
@@ -29,6 +30,7 @@ from surveys.models import Response
 from tickets.models import OPEN_STATUSES, Resolution, SlaClock, Status, Team, Ticket
 from tickets.selectors import (
     customer_contact_window,
+    next_due_subquery,
     sla_state_q,
     teams_managed_by,
     ticket_queue,
@@ -45,9 +47,13 @@ def queue_filtered(*, user, view: str, filters: dict, now: dt.datetime | None = 
         "q": filters.get("q") or "",
         "sla": filters.get("sla") or "",
         "priority": filters.get("priority") or "",
-        "status": list(OPEN_STATUSES) if status == "open" else ("" if status == "any" else status),
     }
     qs = ticket_queue(user=user, filters=api_filters)
+    # status here, not through the filterset: its multiple-choice filter adds a DISTINCT
+    if status == "open":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif status != "any":
+        qs = qs.filter(status=status)
     if view == "mine":
         qs = qs.filter(assignee=user)
     elif view == "team":
@@ -171,9 +177,11 @@ def dashboard_data(
         total=Count("pk"),
     )
     at_risk = list(
-        ticket_queue(user=user, filters={"status": list(OPEN_STATUSES)})
-        .filter(pk__in=open_tickets.values("pk"))
-        .filter(sla_state_q("at_risk") | sla_state_q("breached"))[:15]
+        open_tickets.filter(sla_state_q("at_risk") | sla_state_q("breached"))
+        .annotate(next_due=next_due_subquery())
+        .select_related("customer", "team", "assignee")
+        .prefetch_related(Prefetch("clocks", queryset=SlaClock.objects.order_by("kind")))
+        .order_by(F("next_due").asc(nulls_last=True), "pk")[:15]
     )
     local_now = timezone.localtime(now)
     day_start = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
