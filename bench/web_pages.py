@@ -71,15 +71,20 @@ def seed(n: int, m: int) -> None:
         f"ELSE {NOW_SQL} - make_interval(secs => (g::bigint * 7901) % {year}) END"
     )
     steps = [
-        ("customers", f"""
+        (
+            "customers",
+            f"""
             INSERT INTO surveys_customer (id, external_id, name, phone, segment, locale,
                 time_zone, preferred_channel, created_at, updated_at)
             SELECT g, 'c' || g, 'Customer ' || g, '+7 900 ' || g,
                 (ARRAY['enterprise','smb','consumer'])[1 + g % 3], 'ru',
                 (ARRAY['Europe/Moscow','Asia/Vladivostok','Europe/Berlin'])[1 + g % 3],
                 'phone', {NOW_SQL}, {NOW_SQL}
-            FROM generate_series(1, {n}) g"""),
-        ("tickets", f"""
+            FROM generate_series(1, {n}) g""",
+        ),
+        (
+            "tickets",
+            f"""
             INSERT INTO tickets_ticket (id, status, priority, priority_rank, escalated,
                 created_at, updated_at, first_contacted_at, resolved_at, closed_at,
                 reopened_count, recovered, assignee_id, customer_id, origin_response_id,
@@ -95,15 +100,21 @@ def seed(n: int, m: int) -> None:
                 CASE WHEN g % 20 BETWEEN 1 AND 5 THEN (g % 3 = 0) END,
                 ({agents_sql})[1 + ((g % 10) * 5) + (g / 10) % 5],
                 g, g, {policy.pk}, 1 + g % 10
-            FROM (SELECT g, {created} AS c FROM generate_series(1, {n}) g) s"""),
-        ("origin responses", f"""
+            FROM (SELECT g, {created} AS c FROM generate_series(1, {n}) g) s""",
+        ),
+        (
+            "origin responses",
+            f"""
             INSERT INTO surveys_response (id, external_id, score, category, comment, channel,
                 responded_at, received_at, metadata, customer_id, source_id, ticket_id, survey_id)
             SELECT t.id, 'r' || t.id, t.id % 7, 'detractor',
                 'Delivery was late and nobody called, order ' || t.id, 'email',
                 t.created_at, t.created_at, '{{}}', t.id, {source.pk}, t.id, {survey.pk}
-            FROM tickets_ticket t"""),
-        ("other responses", f"""
+            FROM tickets_ticket t""",
+        ),
+        (
+            "other responses",
+            f"""
             INSERT INTO surveys_response (id, external_id, score, category, comment, channel,
                 responded_at, received_at, metadata, customer_id, source_id, ticket_id, survey_id)
             SELECT g, 'r' || g, g % 11,
@@ -111,8 +122,11 @@ def seed(n: int, m: int) -> None:
                      ELSE 'promoter' END,
                 '', 'email', {NOW_SQL} - make_interval(secs => (g::bigint * 37) % {year}),
                 {NOW_SQL}, '{{}}', 1 + (g::bigint * 7919) % {n}, {source.pk}, NULL, {survey.pk}
-            FROM generate_series({n} + 1, {m}) g"""),
-        ("sla clocks", f"""
+            FROM generate_series({n} + 1, {m}) g""",
+        ),
+        (
+            "sla clocks",
+            f"""
             INSERT INTO tickets_slaclock (kind, state, started_at, target_minutes, due_at,
                 warn_at, warned_at, breached_at, met_at, paused_at, paused_seconds,
                 escalation_level, next_check_at, ticket_id)
@@ -133,33 +147,45 @@ def seed(n: int, m: int) -> None:
                 t.created_at + make_interval(mins => k.minutes) AS due,
                 t.created_at + make_interval(mins => k.minutes * 3 / 4) AS warn,
                 CASE WHEN k.kind = 'first_contact' THEN t.first_contacted_at
-                     ELSE t.resolved_at END AS met) x"""),
-        ("contact attempts", """
+                     ELSE t.resolved_at END AS met) x""",
+        ),
+        (
+            "contact attempts",
+            """
             INSERT INTO tickets_contactattempt (channel, outcome, note, occurred_at,
                 flagged_excessive, created_at, by_id, ticket_id)
             SELECT 'phone', 'reached', '', first_contacted_at, false, first_contacted_at,
                 assignee_id, id
-            FROM tickets_ticket WHERE first_contacted_at IS NOT NULL"""),
-        ("resolutions", f"""
+            FROM tickets_ticket WHERE first_contacted_at IS NOT NULL""",
+        ),
+        (
+            "resolutions",
+            f"""
             INSERT INTO tickets_resolution (note, goodwill_kind, goodwill_currency,
                 resolved_at, resolved_by_id, code_id, root_cause_id, ticket_id)
             SELECT '', '', '', resolved_at, assignee_id,
                 (SELECT min(id) FROM tickets_resolutioncode) + id % 5,
                 ({causes_sql})[1 + (id * 31) % {len(causes)}], id
-            FROM tickets_ticket WHERE resolved_at IS NOT NULL"""),
-        ("timeline", """
+            FROM tickets_ticket WHERE resolved_at IS NOT NULL""",
+        ),
+        (
+            "timeline",
+            """
             INSERT INTO tickets_ticketevent (at, kind, data, actor_id, ticket_id)
-            SELECT created_at, 'created', '{}', NULL, id FROM tickets_ticket"""),
+            SELECT created_at, 'created', '{}', NULL, id FROM tickets_ticket""",
+        ),
     ]
     with transaction.atomic(), connection.cursor() as cur:  # FKs are checked at commit
         cur.execute("SET LOCAL synchronous_commit = off")
         for label, sql in steps:
             started = time.perf_counter()
             cur.execute(sql)
-            print(f"  seeded {label}: {cur.rowcount:,} rows in {time.perf_counter() - started:.1f} s")
+            took = time.perf_counter() - started
+            print(f"  seeded {label}: {cur.rowcount:,} rows in {took:.1f} s", flush=True)
         for table in ("surveys_customer", "surveys_response", "tickets_ticket"):
             cur.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT max(id) FROM {table}))"
             )
     started = time.perf_counter()
     with connection.cursor() as cur:
@@ -219,7 +245,8 @@ def main() -> None:
     print(f"database: {counts['tickets']:,} tickets ({counts['open']:,} open)")
     manager = User.objects.get(username="manager")
     agent = User.objects.get(username="agent1-0")
-    busy_ticket = Ticket.objects.filter(team_id=manager.managed_teams.first().pk).order_by("pk").first()
+    team_id = manager.managed_teams.order_by("pk").first().pk
+    busy_ticket = Ticket.objects.filter(team_id=team_id).order_by("pk").first()
     client = Client()
     anon = Client()
     results = {}

@@ -102,7 +102,6 @@ def nps_report(
 ) -> dict:
     """Overall NPS and a series by day/week/month (period starts in tzinfo, default UTC)."""
     qs = responses_filtered(survey=survey, segment=segment, period=period)
-    overall = _nps_row(qs.aggregate(**_category_counts()))
     trunc = INTERVALS[interval]
     rows = (
         qs.order_by()
@@ -112,13 +111,17 @@ def nps_report(
         .order_by("period_start")
     )
     series = []
+    totals = dict.fromkeys(("promoters", "passives", "detractors", "responses"), 0)
     for row in rows:
         item = _nps_row(row)
+        for key in totals:
+            totals[key] += item[key]
         start = row["period_start"]
         if isinstance(start, dt.datetime):
             start = start.date()
         series.append({"period_start": start, **item})
-    return {"overall": overall, "series": series}
+    # one scan: the overall figures are the sums of the periods
+    return {"overall": _nps_row(totals), "series": series}
 
 
 # --- SLA -----------------------------------------------------------------------------
