@@ -128,6 +128,9 @@ def test_dashboard_renders_numbers_and_svg(manager_client, desk):
     assert [t.pk for t in d["at_risk"]][0] == desk.tickets[2].pk
     assert page.content.count(b"<svg") >= 3
     assert d["nps"]["overall"]["detractors"] == 4
+    (alex,) = d["agents"]
+    assert (alex.username, alex.open_count, alex.met, alex.breached) == ("alex", 3, 0, 1)
+    assert alex.compliance == 0
 
 
 def test_language_switch_is_remembered_on_profile(agent_client, desk):
