@@ -8,6 +8,7 @@ import uuid
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -44,11 +45,16 @@ def _is_manager(user) -> bool:
 
 
 def _segments() -> list[str]:
-    return list(
-        Customer.objects.exclude(segment="")
-        .order_by("segment")
-        .values_list("segment", flat=True)
-        .distinct()[:50]
+    """Known segments for the filter; a distinct scan of all customers, so cached."""
+    return cache.get_or_set(
+        "web:segments",
+        lambda: list(
+            Customer.objects.exclude(segment="")
+            .order_by("segment")
+            .values_list("segment", flat=True)
+            .distinct()[:50]
+        ),
+        timeout=600,
     )
 
 

@@ -2,6 +2,7 @@ import csv
 import io
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -144,6 +145,7 @@ def test_language_switch_is_remembered_on_profile(agent_client, desk):
 
 
 def _count(client, url):
+    cache.clear()
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(url).status_code == 200
     return len(ctx.captured_queries)
