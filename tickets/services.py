@@ -406,7 +406,7 @@ def contact_attempt_log(
     recent = ContactAttempt.objects.filter(
         ticket__customer_id=locked.customer_id,
         occurred_at__gt=occurred_at - dt.timedelta(hours=24),
-        occurred_at__lte=occurred_at + dt.timedelta(hours=24),
+        occurred_at__lte=occurred_at,
     ).count()
     attempt = ContactAttempt.objects.create(
         ticket=locked,
