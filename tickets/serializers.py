@@ -96,12 +96,6 @@ class GoodwillSerializer(serializers.Serializer):
         required=False, allow_blank=True, max_length=3, help_text=_("ISO 4217, e.g. EUR, RUB.")
     )
 
-    def validate_amount(self, value):
-        raw = self.initial_data.get("amount") if isinstance(self.initial_data, dict) else None
-        if isinstance(raw, bool):
-            raise serializers.ValidationError(gettext("Must be a number."))
-        return value
-
     def validate_currency(self, value):
         if value and not services.currency_known(value):
             raise serializers.ValidationError(
