@@ -1,1 +1,305 @@
-from django.contrib import admin  # noqa: F401
+from django.conf import settings
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from tickets.models import (
+    BusinessCalendar,
+    CalendarException,
+    ContactAttempt,
+    EscalationLevel,
+    PriorityRule,
+    Resolution,
+    ResolutionCode,
+    RootCause,
+    RoutingRule,
+    SlaClock,
+    SlaPolicy,
+    SlaPolicyRule,
+    Team,
+    Ticket,
+    TicketEvent,
+    WorkingHours,
+)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class TimelineInline(ReadOnlyInline):
+    model = TicketEvent
+    fields = ("at", "kind", "actor", "data")
+    readonly_fields = fields
+    verbose_name_plural = _("timeline")
+
+
+class ClockInline(ReadOnlyInline):
+    model = SlaClock
+    fields = ("kind", "state", "due_at", "warn_at", "met_at", "breached_at", "paused_at")
+    readonly_fields = fields
+
+
+class ContactAttemptInline(ReadOnlyInline):
+    model = ContactAttempt
+    fields = ("occurred_at", "channel", "outcome", "by", "note", "callback_at", "flagged_excessive")
+    readonly_fields = fields
+
+
+class ResolutionInline(ReadOnlyInline):
+    model = Resolution
+    fields = (
+        "resolved_at",
+        "code",
+        "root_cause",
+        "note",
+        "goodwill_kind",
+        "goodwill_amount",
+        "goodwill_currency",
+        "resolved_by",
+    )
+    readonly_fields = fields
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    list_display = (
+        "reference",
+        "customer",
+        "score",
+        "status",
+        "priority",
+        "team",
+        "assignee",
+        "sla_first_contact",
+        "sla_resolution",
+        "escalated",
+        "created_at",
+    )
+    list_filter = ("status", "priority", "team", "escalated", "clocks__state", "assignee")
+    search_fields = ("=id", "customer__name", "customer__email", "origin_response__comment")
+    list_select_related = ("customer", "team", "assignee", "origin_response")
+    autocomplete_fields = ("assignee",)
+    date_hierarchy = "created_at"
+    readonly_fields = (
+        "reference",
+        "customer",
+        "origin_response",
+        "sla_policy",
+        "created_at",
+        "updated_at",
+        "first_contacted_at",
+        "resolved_at",
+        "closed_at",
+        "reopened_count",
+        "recovered",
+        "escalated",
+    )
+    fields = (
+        "reference",
+        "customer",
+        "origin_response",
+        "status",
+        "priority",
+        "team",
+        "assignee",
+        "sla_policy",
+        "escalated",
+        "created_at",
+        "updated_at",
+        "first_contacted_at",
+        "resolved_at",
+        "closed_at",
+        "reopened_count",
+        "recovered",
+    )
+    inlines = (ClockInline, ContactAttemptInline, ResolutionInline, TimelineInline)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("clocks")
+
+    def get_search_results(self, request, queryset, search_term):
+        prefix = f"{settings.TICKET_PREFIX}-".lower()
+        if search_term.lower().startswith(prefix):
+            search_term = search_term[len(prefix) :]
+        return super().get_search_results(request, queryset, search_term)
+
+    @admin.display(description=_("score"), ordering="origin_response__score")
+    def score(self, obj):
+        return obj.origin_response.score
+
+    def _clock_state(self, obj, kind):
+        for clock in obj.clocks.all():
+            if clock.kind == kind:
+                return clock.get_state_display()
+        return "—"
+
+    @admin.display(description=_("first contact"))
+    def sla_first_contact(self, obj):
+        return self._clock_state(obj, SlaClock.Kind.FIRST_CONTACT)
+
+    @admin.display(description=_("resolution"))
+    def sla_resolution(self, obj):
+        return self._clock_state(obj, SlaClock.Kind.RESOLUTION)
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "slug",
+        "manager",
+        "assignment_strategy",
+        "is_fallback",
+        "contact_window_start",
+        "contact_window_end",
+    )
+    list_filter = ("assignment_strategy", "is_fallback")
+    search_fields = ("name", "slug")
+    filter_horizontal = ("members",)
+    autocomplete_fields = ("manager",)
+    prepopulated_fields = {"slug": ("name",)}
+
+
+class WorkingHoursInline(admin.TabularInline):
+    model = WorkingHours
+    extra = 0
+
+
+class CalendarExceptionInline(admin.TabularInline):
+    model = CalendarException
+    extra = 0
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(admin.ModelAdmin):
+    list_display = ("name", "time_zone", "holiday_country", "holiday_subdivision")
+    search_fields = ("name",)
+    inlines = (WorkingHoursInline, CalendarExceptionInline)
+
+
+class SlaPolicyRuleInline(admin.TabularInline):
+    model = SlaPolicyRule
+    extra = 0
+    fields = ("position", "survey", "segment", "priority")
+
+
+class EscalationLevelInline(admin.StackedInline):
+    model = EscalationLevel
+    extra = 0
+    filter_horizontal = ("notify_users",)
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "calendar",
+        "first_contact_minutes",
+        "resolution_minutes",
+        "warning_percent",
+        "warning_lead_minutes",
+        "is_default",
+    )
+    list_filter = ("is_default", "calendar")
+    search_fields = ("name",)
+    inlines = (SlaPolicyRuleInline, EscalationLevelInline)
+
+
+@admin.register(SlaClock)
+class SlaClockAdmin(admin.ModelAdmin):
+    list_display = (
+        "ticket",
+        "kind",
+        "state",
+        "due_at",
+        "warn_at",
+        "met_at",
+        "breached_at",
+        "escalation_level",
+    )
+    list_filter = ("kind", "state")
+    list_select_related = ("ticket",)
+    search_fields = ("=ticket__id",)
+    readonly_fields = [f.name for f in SlaClock._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    list_display = (
+        "position",
+        "name",
+        "survey",
+        "segment",
+        "score_min",
+        "score_max",
+        "locale",
+        "metadata_key",
+        "metadata_value",
+        "team",
+        "is_active",
+    )
+    list_display_links = ("name",)
+    list_editable = ("position", "is_active")
+    list_filter = ("is_active", "team", "survey")
+    search_fields = ("name",)
+
+
+@admin.register(PriorityRule)
+class PriorityRuleAdmin(admin.ModelAdmin):
+    list_display = ("position", "survey", "segment", "score_min", "score_max", "priority")
+    list_display_links = ("survey",)
+    list_editable = ("position", "priority")
+
+
+@admin.register(ResolutionCode)
+class ResolutionCodeAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "requires_contact", "is_active")
+    list_filter = ("is_active", "requires_contact")
+    search_fields = ("name", "code")
+
+
+@admin.register(RootCause)
+class RootCauseAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "code", "parent", "is_active")
+    list_filter = ("is_active", "parent")
+    search_fields = ("name", "code")
+
+
+@admin.register(ContactAttempt)
+class ContactAttemptAdmin(admin.ModelAdmin):
+    list_display = ("occurred_at", "ticket", "channel", "outcome", "by", "flagged_excessive")
+    list_filter = ("channel", "outcome", "flagged_excessive")
+    list_select_related = ("ticket", "by")
+    search_fields = ("=ticket__id", "note")
+    readonly_fields = [f.name for f in ContactAttempt._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(TicketEvent)
+class TicketEventAdmin(admin.ModelAdmin):
+    list_display = ("at", "ticket", "kind", "actor")
+    list_filter = ("kind",)
+    list_select_related = ("ticket", "actor")
+    search_fields = ("=ticket__id",)
+    readonly_fields = ("ticket", "at", "actor", "kind", "data")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
