@@ -41,13 +41,13 @@ class AssignInSerializer(serializers.Serializer):
     def validate_assignee(self, value):
         if value is None:
             return None
-        user = User.objects.filter(pk=value, is_active=True).first()
+        user = User.objects.filter(pk=selectors.valid_id(value), is_active=True).first()
         if user is None:
             raise serializers.ValidationError(gettext("No active user with id %d.") % value)
         return user
 
     def validate_team(self, value):
-        team = Team.objects.filter(pk=value).first()
+        team = Team.objects.filter(pk=selectors.valid_id(value)).first()
         if team is None:
             raise serializers.ValidationError(gettext("No team with id %d.") % value)
         return team

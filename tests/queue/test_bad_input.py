@@ -100,3 +100,19 @@ def test_periodic_tasks_call_the_services(world, settings):
     ticket.refresh_from_db()
     assert ticket.status == "closed"
     assert ticket.rerate_invitations.get().sent_at is not None
+
+
+def test_ids_beyond_64_bits_are_404_or_400_not_5xx(world, api):
+    huge = 2**70
+    open_ticket(world, unassigned=True)  # "no such assignee" must not mean "unassigned"
+    api.force_authenticate(world.admin)
+    assert api.get(f"/api/v1/tickets/{huge}/").status_code == 404
+    assert api.post(f"/api/v1/tickets/{huge}/claim/", {}, format="json").status_code == 404
+    for params in ({"assignee": str(huge)}, {"team": str(huge)}, {"q": f"FD-{huge}"}):
+        answer = api.get("/api/v1/tickets/", params)
+        assert answer.status_code == 200 and answer.json()["results"] == []
+    ticket = open_ticket(world)
+    answer = api.post(
+        f"/api/v1/tickets/{ticket.pk}/assign/", {"assignee": huge, "team": huge}, format="json"
+    )
+    assert answer.status_code == 400
