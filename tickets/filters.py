@@ -6,7 +6,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from tickets.models import Priority, SlaClock, Status, Ticket
-from tickets.selectors import ORDERINGS, search_q, sla_state_q
+from tickets.selectors import ORDERINGS, search_q, sla_state_q, valid_id
 
 
 class TicketFilter(django_filters.FilterSet):
@@ -52,12 +52,14 @@ class TicketFilter(django_filters.FilterSet):
         if value in ("none", "null", "unassigned"):
             return queryset.filter(assignee__isnull=True)
         if value.isdigit():
-            return queryset.filter(assignee_id=int(value))
+            pk = valid_id(value)
+            return queryset.filter(assignee_id=pk) if pk else queryset.none()
         return queryset.none()  # refused in is_valid
 
     def filter_team(self, queryset, name, value):
         if value.isdigit():
-            return queryset.filter(team_id=int(value))
+            pk = valid_id(value)
+            return queryset.filter(team_id=pk) if pk else queryset.none()
         return queryset.filter(team__slug=value)
 
     def filter_sla(self, queryset, name, value: str):

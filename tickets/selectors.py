@@ -122,7 +122,7 @@ def search_q(text: str) -> Q:
         | Q(Exists(comments))
     )
     pk = reference_pk(text)
-    if pk is not None:
+    if pk is not None and pk <= MAX_ID:
         q |= Q(pk=pk)
     return q
 
@@ -205,11 +205,23 @@ def ticket_detail_queryset(user) -> QuerySet[Ticket]:
     )
 
 
+MAX_ID = 2**63 - 1
+
+
+def valid_id(value) -> int | None:
+    """An id the database can compare (bigint), or None."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number <= MAX_ID else None
+
+
 def ticket_detail(*, user, pk) -> Ticket:
     """One ticket with everything its page shows; 404 outside the user's scope."""
     try:
-        return ticket_detail_queryset(user).get(pk=int(pk))
-    except (Ticket.DoesNotExist, ValueError, TypeError):
+        return ticket_detail_queryset(user).get(pk=valid_id(pk))
+    except Ticket.DoesNotExist:
         raise Http404("No such ticket.") from None
 
 
@@ -219,9 +231,9 @@ def ticket_for_action(*, user, pk) -> Ticket:
         return (
             tickets_visible_to(user)
             .select_related("customer", "team", "assignee", "origin_response__survey")
-            .get(pk=int(pk))
+            .get(pk=valid_id(pk))
         )
-    except (Ticket.DoesNotExist, ValueError, TypeError):
+    except Ticket.DoesNotExist:
         raise Http404("No such ticket.") from None
 
 

@@ -41,13 +41,13 @@ class AssignInSerializer(serializers.Serializer):
     def validate_assignee(self, value):
         if value is None:
             return None
-        user = User.objects.filter(pk=value, is_active=True).first()
+        user = User.objects.filter(pk=selectors.valid_id(value), is_active=True).first()
         if user is None:
             raise serializers.ValidationError(gettext("No active user with id %d.") % value)
         return user
 
     def validate_team(self, value):
-        team = Team.objects.filter(pk=value).first()
+        team = Team.objects.filter(pk=selectors.valid_id(value)).first()
         if team is None:
             raise serializers.ValidationError(gettext("No team with id %d.") % value)
         return team
@@ -95,12 +95,6 @@ class GoodwillSerializer(serializers.Serializer):
     currency = StrictCharField(
         required=False, allow_blank=True, max_length=3, help_text=_("ISO 4217, e.g. EUR, RUB.")
     )
-
-    def validate_amount(self, value):
-        raw = self.initial_data.get("amount") if isinstance(self.initial_data, dict) else None
-        if isinstance(raw, bool):
-            raise serializers.ValidationError(gettext("Must be a number."))
-        return value
 
     def validate_currency(self, value):
         if value and not services.currency_known(value):

@@ -159,12 +159,12 @@ def allowed_status_targets(status: str) -> list[str]:
 
 
 def _locked(ticket: Ticket) -> Ticket:
-    """The ticket's row, locked for this transaction, with what actions read."""
-    return (
-        Ticket.objects.select_for_update(of=("self",))
-        .select_related("team", "customer", "assignee", "origin_response__survey")
-        .get(pk=ticket.pk)
-    )
+    """The ticket's row, locked for this transaction.
+
+    No joins here: on PostgreSQL a row re-read after waiting for the lock keeps the
+    joined rows of the old version (e.g. a NULL assignee), so relations load afterwards.
+    """
+    return Ticket.objects.select_for_update().get(pk=ticket.pk)
 
 
 def _sync(target: Ticket, source: Ticket) -> Ticket:
@@ -406,7 +406,7 @@ def contact_attempt_log(
     recent = ContactAttempt.objects.filter(
         ticket__customer_id=locked.customer_id,
         occurred_at__gt=occurred_at - dt.timedelta(hours=24),
-        occurred_at__lte=occurred_at + dt.timedelta(hours=24),
+        occurred_at__lte=occurred_at,
     ).count()
     attempt = ContactAttempt.objects.create(
         ticket=locked,
@@ -612,8 +612,7 @@ def _recently_resolved(response: Response, now: dt.datetime) -> Ticket | None:
     if not days:
         return None
     return (
-        Ticket.objects.select_for_update(of=("self",))
-        .select_related("team", "customer", "assignee", "origin_response__survey")
+        Ticket.objects.select_for_update()
         .filter(
             customer_id=response.customer_id,
             status__in=REOPENABLE,

@@ -18,7 +18,7 @@ NOW = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)
 
 def user_with_role(username: str, role: str, **extra):
     user = UserFactory(username=username, **extra)
-    user.groups.add(Group.objects.get(name=role))
+    user.groups.add(Group.objects.get_or_create(name=role)[0])  # flushed by transactional tests
     return user
 
 
