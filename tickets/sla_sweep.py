@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from notifications.services import active_endpoints
 from tickets import sla, sla_notify
 from tickets.events import event_record
 from tickets.models import (
@@ -53,6 +54,14 @@ class PolicyCache:
     def __init__(self) -> None:
         self._policies: dict[int, SlaPolicy] = {}
         self._levels: dict[int, list[EscalationLevel]] = {}
+        self._endpoints = None
+
+    @property
+    def endpoints(self):
+        """Active webhook endpoints, read once per sweep."""
+        if self._endpoints is None:
+            self._endpoints = active_endpoints()
+        return self._endpoints
 
     def policy(self, pk: int | None) -> SlaPolicy:
         if pk is None:
@@ -88,7 +97,9 @@ def escalation_next(
     return None
 
 
-def clock_warn(clock: SlaClock, *, ticket: Ticket, now: dt.datetime, quiet: bool = False) -> None:
+def clock_warn(
+    clock: SlaClock, *, ticket: Ticket, now: dt.datetime, quiet: bool = False, endpoints=None
+) -> None:
     clock.warned_at = clock.warn_at
     clock.state = SlaClock.State.AT_RISK
     event_record(
@@ -102,10 +113,10 @@ def clock_warn(clock: SlaClock, *, ticket: Ticket, now: dt.datetime, quiet: bool
         at=clock.warn_at,
     )
     if not quiet:
-        sla_notify.warning_notify(clock, ticket)
+        sla_notify.warning_notify(clock, ticket, endpoints=endpoints)
 
 
-def clock_breach(clock: SlaClock, *, ticket: Ticket, now: dt.datetime) -> None:
+def clock_breach(clock: SlaClock, *, ticket: Ticket, now: dt.datetime, endpoints=None) -> None:
     """The deadline passed: recorded at the deadline itself, to the second."""
     clock.breached_at = clock.due_at
     clock.state = SlaClock.State.BREACHED
@@ -122,11 +133,17 @@ def clock_breach(clock: SlaClock, *, ticket: Ticket, now: dt.datetime) -> None:
     if not ticket.escalated:
         Ticket.objects.filter(pk=ticket.pk).update(escalated=True)
         ticket.escalated = True
-    sla_notify.breach_notify(clock, ticket)
+    sla_notify.breach_notify(clock, ticket, endpoints=endpoints)
 
 
 def _escalate(
-    clock: SlaClock, *, ticket: Ticket, level: EscalationLevel, at: dt.datetime, now: dt.datetime
+    clock: SlaClock,
+    *,
+    ticket: Ticket,
+    level: EscalationLevel,
+    at: dt.datetime,
+    now: dt.datetime,
+    endpoints=None,
 ) -> None:
     manager = ticket.team.manager
     users = list(level.notify_users.all())
@@ -144,7 +161,7 @@ def _escalate(
         ticket.assignee = manager
     event_record(ticket=ticket, kind=TicketEvent.Kind.ESCALATED, data=data, at=at)
     clock.escalation_level = level.level
-    sla_notify.escalation_notify(clock, ticket, level=level.level, users=users)
+    sla_notify.escalation_notify(clock, ticket, level=level.level, users=users, endpoints=endpoints)
 
 
 def clock_check(
@@ -165,10 +182,10 @@ def clock_check(
     levels = policies.levels(ticket.sla_policy_id)
     breach_due = clock.breached_at is None and clock.due_at <= horizon
     if clock.warned_at is None and clock.breached_at is None and clock.warn_at <= horizon:
-        clock_warn(clock, ticket=ticket, now=now, quiet=breach_due)
+        clock_warn(clock, ticket=ticket, now=now, quiet=breach_due, endpoints=policies.endpoints)
         result.warnings += 1
     if breach_due:
-        clock_breach(clock, ticket=ticket, now=now)
+        clock_breach(clock, ticket=ticket, now=now, endpoints=policies.endpoints)
         result.breaches += 1
     escalation_due = None
     if ticket.is_open and clock.breached_at is not None:
@@ -179,7 +196,14 @@ def clock_check(
             if fires_at > now:
                 escalation_due = fires_at
                 break
-            _escalate(clock, ticket=ticket, level=level, at=fires_at, now=now)
+            _escalate(
+                clock,
+                ticket=ticket,
+                level=level,
+                at=fires_at,
+                now=now,
+                endpoints=policies.endpoints,
+            )
             result.escalations += 1
     clock.next_check_at = sla.next_check(clock, escalation_due) if ticket.is_open else None
     if clock.next_check_at is not None and clock.next_check_at <= now:
@@ -195,11 +219,21 @@ def clock_check(
     )
 
 
+TICKET_RELATED = (
+    "ticket",
+    "ticket__customer",
+    "ticket__origin_response",
+    "ticket__team",
+    "ticket__team__manager",
+    "ticket__assignee",
+)
+
+
 def _due_clocks(now: dt.datetime, batch_size: int) -> list[SlaClock]:
     return list(
         SlaClock.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(next_check_at__isnull=False, next_check_at__lte=now)
-        .select_related("ticket", "ticket__customer", "ticket__team", "ticket__assignee")
+        .select_related(*TICKET_RELATED)
         .order_by("next_check_at")[:batch_size]
     )
 
@@ -208,12 +242,12 @@ def _due_callbacks(now: dt.datetime, batch_size: int) -> list[ContactAttempt]:
     return list(
         ContactAttempt.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(callback_at__isnull=False, callback_reminded_at__isnull=True, callback_at__lte=now)
-        .select_related("ticket", "ticket__customer", "ticket__team", "ticket__assignee")
+        .select_related(*TICKET_RELATED)
         .order_by("callback_at")[:batch_size]
     )
 
 
-def callback_remind(attempt: ContactAttempt, *, now: dt.datetime) -> bool:
+def callback_remind(attempt: ContactAttempt, *, now: dt.datetime, endpoints=None) -> bool:
     """Reminds the assignee of a requested callback, once. False for finished tickets."""
     attempt.callback_reminded_at = now
     attempt.save(update_fields=["callback_reminded_at"])
@@ -226,7 +260,7 @@ def callback_remind(attempt: ContactAttempt, *, now: dt.datetime) -> bool:
         data={"attempt": attempt.pk, "callback_at": attempt.callback_at.isoformat()},
         at=attempt.callback_at,
     )
-    sla_notify.callback_notify(attempt, ticket)
+    sla_notify.callback_notify(attempt, ticket, endpoints=endpoints)
     return True
 
 
@@ -246,7 +280,7 @@ def sla_sweep(*, now: dt.datetime | None = None, batch_size: int = 500) -> Sweep
         with transaction.atomic():
             attempts = _due_callbacks(now, batch_size)
             for attempt in attempts:
-                result.callbacks += callback_remind(attempt, now=now)
+                result.callbacks += callback_remind(attempt, now=now, endpoints=policies.endpoints)
         if len(attempts) < batch_size:
             break
     return result
