@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from django.db import transaction
 from django.utils import timezone
 
 from tickets.events import event_record
@@ -211,6 +212,7 @@ def clock_summary(clock: SlaClock | None) -> dict | None:
     }
 
 
+@transaction.atomic
 def sla_recalculate(
     *, ticket: Ticket, now: dt.datetime | None = None, by=None, repick_policy: bool = True
 ) -> list[SlaClock]:
