@@ -83,17 +83,47 @@ def active_endpoints() -> list[WebhookEndpoint]:
     return list(WebhookEndpoint.objects.filter(is_active=True).order_by("pk"))
 
 
+class OutboxBatch:
+    """Collects the outbox rows of many events (a sweep batch) and writes them with one
+    INSERT and one SELECT, still inside the caller's transaction."""
+
+    def __init__(self, endpoints: list[WebhookEndpoint] | None = None):
+        self.endpoints = active_endpoints() if endpoints is None else endpoints
+        self.rows: list[Delivery] = []
+
+    def write(self) -> list[int]:
+        if not self.rows:
+            return []
+        rows, self.rows = self.rows, []
+        return _insert_and_dispatch(rows)
+
+
+def _insert_and_dispatch(rows: list[Delivery]) -> list[int]:
+    Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+    ids = list(
+        Delivery.objects.filter(
+            event_key__in={row.event_key for row in rows}, status=Delivery.Status.PENDING
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for pk in ids:  # a row already pending from an earlier call is at worst handed twice:
+        dispatch_after_commit(pk)  # the row lock in delivery_send still sends it once
+    return ids
+
+
 def deliveries_enqueue(
     *,
     event_key: str,
     topic: str,
     payload: dict,
     emails: list[Email] = (),
-    endpoints: list[WebhookEndpoint] | None = None,
+    outbox: OutboxBatch | None = None,
 ) -> list[int]:
     """Adds one outbox row per email and per subscribed webhook endpoint in one INSERT;
     rows this (event, channel, recipient) already has are left alone. Returns the ids
-    handed to the broker after commit."""
+    handed to the broker after commit (none yet when collecting into an OutboxBatch)."""
+    endpoints = active_endpoints() if outbox is None else outbox.endpoints
     now = timezone.now()
     rows: dict[tuple[str, str], Delivery] = {}
     for email in emails:
@@ -114,7 +144,7 @@ def deliveries_enqueue(
                     next_attempt_at=now,
                 ),
             )
-    for endpoint in active_endpoints() if endpoints is None else endpoints:
+    for endpoint in endpoints:
         if endpoint.is_active and endpoint.wants(topic):
             rows[(Delivery.Channel.WEBHOOK, str(endpoint.pk))] = Delivery(
                 event_key=event_key,
@@ -126,15 +156,10 @@ def deliveries_enqueue(
             )
     if not rows:
         return []
-    Delivery.objects.bulk_create(rows.values(), ignore_conflicts=True)
-    ids = list(
-        Delivery.objects.filter(event_key=event_key, status=Delivery.Status.PENDING)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    for pk in ids:  # a row already pending from an earlier call is at worst handed twice:
-        dispatch_after_commit(pk)  # the row lock in delivery_send still sends it once
-    return ids
+    if outbox is not None:
+        outbox.rows.extend(rows.values())
+        return []
+    return _insert_and_dispatch(list(rows.values()))
 
 
 def notify(

@@ -46,7 +46,7 @@ def _ticket_url(ticket: Ticket) -> str:
     return f"{settings.SITE_URL.rstrip('/')}/tickets/{ticket.pk}/"
 
 
-def _send(users, *, event_key: str, topic: str, payload: dict, render, endpoints=None) -> None:
+def _send(users, *, event_key: str, topic: str, payload: dict, render, outbox=None) -> None:
     emails, seen = [], set()
     for user in users:
         if user is None or not user.email or user.pk in seen or not user.is_active:
@@ -56,7 +56,7 @@ def _send(users, *, event_key: str, topic: str, payload: dict, render, endpoints
             subject, body = render(user)
             emails.append(Email(user.email, str(subject), str(body)))
     deliveries_enqueue(
-        event_key=event_key, topic=topic, payload=payload, emails=emails, endpoints=endpoints
+        event_key=event_key, topic=topic, payload=payload, emails=emails, outbox=outbox
     )
 
 
@@ -64,7 +64,7 @@ def _clock_name(clock: SlaClock) -> str:
     return str(SlaClock.Kind(clock.kind).label)
 
 
-def warning_notify(clock: SlaClock, ticket: Ticket, *, endpoints=None) -> None:
+def warning_notify(clock: SlaClock, ticket: Ticket, *, outbox=None) -> None:
     """At risk: the assignee (the team manager while nobody is assigned)."""
     from tickets.sla import clock_summary
 
@@ -95,11 +95,11 @@ def warning_notify(clock: SlaClock, ticket: Ticket, *, endpoints=None) -> None:
         topic="sla.warning",
         payload=payload,
         render=render,
-        endpoints=endpoints,
+        outbox=outbox,
     )
 
 
-def breach_notify(clock: SlaClock, ticket: Ticket, *, endpoints=None) -> None:
+def breach_notify(clock: SlaClock, ticket: Ticket, *, outbox=None) -> None:
     """Breached: the team manager and the assignee."""
     from tickets.sla import clock_summary
 
@@ -130,12 +130,12 @@ def breach_notify(clock: SlaClock, ticket: Ticket, *, endpoints=None) -> None:
         topic="sla.breached",
         payload=payload,
         render=render,
-        endpoints=endpoints,
+        outbox=outbox,
     )
 
 
 def escalation_notify(
-    clock: SlaClock, ticket: Ticket, *, level: int, users: list, endpoints=None
+    clock: SlaClock, ticket: Ticket, *, level: int, users: list, outbox=None
 ) -> None:
     from tickets.sla import clock_summary
 
@@ -166,11 +166,11 @@ def escalation_notify(
         topic="sla.escalated",
         payload=payload,
         render=render,
-        endpoints=endpoints,
+        outbox=outbox,
     )
 
 
-def callback_notify(attempt: ContactAttempt, ticket: Ticket, *, endpoints=None) -> None:
+def callback_notify(attempt: ContactAttempt, ticket: Ticket, *, outbox=None) -> None:
     recipient = ticket.assignee if ticket.assignee_id else ticket.team.manager
     payload = _payload(
         ticket, attempt=attempt.pk, callback_at=attempt.callback_at.isoformat(), note=attempt.note
@@ -199,5 +199,5 @@ def callback_notify(attempt: ContactAttempt, ticket: Ticket, *, endpoints=None) 
         topic="ticket.callback_due",
         payload=payload,
         render=render,
-        endpoints=endpoints,
+        outbox=outbox,
     )

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from notifications.services import active_endpoints
+from notifications.services import OutboxBatch, active_endpoints
 from tickets import sla, sla_notify
 from tickets.events import event_record
 from tickets.models import (
@@ -54,14 +54,6 @@ class PolicyCache:
     def __init__(self) -> None:
         self._policies: dict[int, SlaPolicy] = {}
         self._levels: dict[int, list[EscalationLevel]] = {}
-        self._endpoints = None
-
-    @property
-    def endpoints(self):
-        """Active webhook endpoints, read once per sweep."""
-        if self._endpoints is None:
-            self._endpoints = active_endpoints()
-        return self._endpoints
 
     def policy(self, pk: int | None) -> SlaPolicy:
         if pk is None:
@@ -98,7 +90,7 @@ def escalation_next(
 
 
 def clock_warn(
-    clock: SlaClock, *, ticket: Ticket, now: dt.datetime, quiet: bool = False, endpoints=None
+    clock: SlaClock, *, ticket: Ticket, now: dt.datetime, quiet: bool = False, outbox=None
 ) -> None:
     clock.warned_at = clock.warn_at
     clock.state = SlaClock.State.AT_RISK
@@ -113,10 +105,10 @@ def clock_warn(
         at=clock.warn_at,
     )
     if not quiet:
-        sla_notify.warning_notify(clock, ticket, endpoints=endpoints)
+        sla_notify.warning_notify(clock, ticket, outbox=outbox)
 
 
-def clock_breach(clock: SlaClock, *, ticket: Ticket, now: dt.datetime, endpoints=None) -> None:
+def clock_breach(clock: SlaClock, *, ticket: Ticket, now: dt.datetime, outbox=None) -> None:
     """The deadline passed: recorded at the deadline itself, to the second."""
     clock.breached_at = clock.due_at
     clock.state = SlaClock.State.BREACHED
@@ -133,7 +125,7 @@ def clock_breach(clock: SlaClock, *, ticket: Ticket, now: dt.datetime, endpoints
     if not ticket.escalated:
         Ticket.objects.filter(pk=ticket.pk).update(escalated=True)
         ticket.escalated = True
-    sla_notify.breach_notify(clock, ticket, endpoints=endpoints)
+    sla_notify.breach_notify(clock, ticket, outbox=outbox)
 
 
 def _escalate(
@@ -143,7 +135,7 @@ def _escalate(
     level: EscalationLevel,
     at: dt.datetime,
     now: dt.datetime,
-    endpoints=None,
+    outbox=None,
 ) -> None:
     manager = ticket.team.manager
     users = list(level.notify_users.all())
@@ -161,18 +153,23 @@ def _escalate(
         ticket.assignee = manager
     event_record(ticket=ticket, kind=TicketEvent.Kind.ESCALATED, data=data, at=at)
     clock.escalation_level = level.level
-    sla_notify.escalation_notify(clock, ticket, level=level.level, users=users, endpoints=endpoints)
+    sla_notify.escalation_notify(clock, ticket, level=level.level, users=users, outbox=outbox)
 
 
 def clock_check(
-    clock: SlaClock, *, now: dt.datetime, policies: PolicyCache, result: SweepResult
+    clock: SlaClock,
+    *,
+    now: dt.datetime,
+    policies: PolicyCache,
+    result: SweepResult,
+    outbox: OutboxBatch | None = None,
 ) -> None:
-    """Does whatever has come due for one locked clock, then schedules its next check."""
+    """Does whatever has come due for one locked clock and schedules its next check.
+    The caller saves the clock (CHECKED_FIELDS) and writes the outbox batch."""
     ticket = clock.ticket
     result.clocks_checked += 1
     if clock.met_at is not None or clock.paused_at is not None:
         clock.next_check_at = None
-        clock.save(update_fields=["next_check_at"])
         return
     if ticket.is_open:
         horizon = now
@@ -182,10 +179,10 @@ def clock_check(
     levels = policies.levels(ticket.sla_policy_id)
     breach_due = clock.breached_at is None and clock.due_at <= horizon
     if clock.warned_at is None and clock.breached_at is None and clock.warn_at <= horizon:
-        clock_warn(clock, ticket=ticket, now=now, quiet=breach_due, endpoints=policies.endpoints)
+        clock_warn(clock, ticket=ticket, now=now, quiet=breach_due, outbox=outbox)
         result.warnings += 1
     if breach_due:
-        clock_breach(clock, ticket=ticket, now=now, endpoints=policies.endpoints)
+        clock_breach(clock, ticket=ticket, now=now, outbox=outbox)
         result.breaches += 1
     escalation_due = None
     if ticket.is_open and clock.breached_at is not None:
@@ -202,21 +199,15 @@ def clock_check(
                 level=level,
                 at=fires_at,
                 now=now,
-                endpoints=policies.endpoints,
+                outbox=outbox,
             )
             result.escalations += 1
     clock.next_check_at = sla.next_check(clock, escalation_due) if ticket.is_open else None
     if clock.next_check_at is not None and clock.next_check_at <= now:
         clock.next_check_at = None  # defensive: never loop on a clock within one sweep
-    clock.save(
-        update_fields=[
-            "state",
-            "warned_at",
-            "breached_at",
-            "escalation_level",
-            "next_check_at",
-        ]
-    )
+
+
+CHECKED_FIELDS = ["state", "warned_at", "breached_at", "escalation_level", "next_check_at"]
 
 
 TICKET_RELATED = (
@@ -247,7 +238,7 @@ def _due_callbacks(now: dt.datetime, batch_size: int) -> list[ContactAttempt]:
     )
 
 
-def callback_remind(attempt: ContactAttempt, *, now: dt.datetime, endpoints=None) -> bool:
+def callback_remind(attempt: ContactAttempt, *, now: dt.datetime, outbox=None) -> bool:
     """Reminds the assignee of a requested callback, once. False for finished tickets."""
     attempt.callback_reminded_at = now
     attempt.save(update_fields=["callback_reminded_at"])
@@ -260,7 +251,7 @@ def callback_remind(attempt: ContactAttempt, *, now: dt.datetime, endpoints=None
         data={"attempt": attempt.pk, "callback_at": attempt.callback_at.isoformat()},
         at=attempt.callback_at,
     )
-    sla_notify.callback_notify(attempt, ticket, endpoints=endpoints)
+    sla_notify.callback_notify(attempt, ticket, outbox=outbox)
     return True
 
 
@@ -269,18 +260,25 @@ def sla_sweep(*, now: dt.datetime | None = None, batch_size: int = 500) -> Sweep
     now = now or timezone.now()
     result = SweepResult()
     policies = PolicyCache()
+    endpoints = active_endpoints()
     while True:
         with transaction.atomic():
+            outbox = OutboxBatch(endpoints)
             batch = _due_clocks(now, batch_size)
             for clock in batch:
-                clock_check(clock, now=now, policies=policies, result=result)
+                clock_check(clock, now=now, policies=policies, result=result, outbox=outbox)
+            if batch:
+                SlaClock.objects.bulk_update(batch, CHECKED_FIELDS)
+            outbox.write()
         if len(batch) < batch_size:
             break
     while True:
         with transaction.atomic():
+            outbox = OutboxBatch(endpoints)
             attempts = _due_callbacks(now, batch_size)
             for attempt in attempts:
-                result.callbacks += callback_remind(attempt, now=now, endpoints=policies.endpoints)
+                result.callbacks += callback_remind(attempt, now=now, outbox=outbox)
+            outbox.write()
         if len(attempts) < batch_size:
             break
     return result
