@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from notifications.services import OutboxBatch, active_endpoints
@@ -108,7 +108,14 @@ def clock_warn(
         sla_notify.warning_notify(clock, ticket, outbox=outbox)
 
 
-def clock_breach(clock: SlaClock, *, ticket: Ticket, now: dt.datetime, outbox=None) -> None:
+def clock_breach(
+    clock: SlaClock,
+    *,
+    ticket: Ticket,
+    now: dt.datetime,
+    outbox=None,
+    escalated: set[int] | None = None,
+) -> None:
     """The deadline passed: recorded at the deadline itself, to the second."""
     clock.breached_at = clock.due_at
     clock.state = SlaClock.State.BREACHED
@@ -123,7 +130,10 @@ def clock_breach(clock: SlaClock, *, ticket: Ticket, now: dt.datetime, outbox=No
         at=clock.due_at,
     )
     if not ticket.escalated:
-        Ticket.objects.filter(pk=ticket.pk).update(escalated=True)
+        if escalated is None:
+            Ticket.objects.filter(pk=ticket.pk).update(escalated=True)
+        else:  # the sweep marks its batch's tickets with one UPDATE
+            escalated.add(ticket.pk)
         ticket.escalated = True
     sla_notify.breach_notify(clock, ticket, outbox=outbox)
 
@@ -163,6 +173,7 @@ def clock_check(
     policies: PolicyCache,
     result: SweepResult,
     outbox: OutboxBatch | None = None,
+    escalated: set[int] | None = None,
 ) -> None:
     """Does whatever has come due for one locked clock and schedules its next check.
     The caller saves the clock (CHECKED_FIELDS) and writes the outbox batch."""
@@ -182,7 +193,7 @@ def clock_check(
         clock_warn(clock, ticket=ticket, now=now, quiet=breach_due, outbox=outbox)
         result.warnings += 1
     if breach_due:
-        clock_breach(clock, ticket=ticket, now=now, outbox=outbox)
+        clock_breach(clock, ticket=ticket, now=now, outbox=outbox, escalated=escalated)
         result.breaches += 1
     escalation_due = None
     if ticket.is_open and clock.breached_at is not None:
@@ -208,6 +219,40 @@ def clock_check(
 
 
 CHECKED_FIELDS = ["state", "warned_at", "breached_at", "escalation_level", "next_check_at"]
+
+
+def _clocks_save(clocks: list[SlaClock]) -> None:
+    """Writes the checked fields of a batch in one statement."""
+    if not clocks:
+        return
+    if connection.vendor != "postgresql":
+        SlaClock.objects.bulk_update(clocks, CHECKED_FIELDS)
+        return
+    row = (
+        "(%s::bigint, %s::varchar, %s::timestamptz, %s::timestamptz, %s::smallint, %s::timestamptz)"
+    )
+    rows = ", ".join([row] * len(clocks))
+    params = [
+        value
+        for clock in clocks
+        for value in (
+            clock.pk,
+            clock.state,
+            clock.warned_at,
+            clock.breached_at,
+            clock.escalation_level,
+            clock.next_check_at,
+        )
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE tickets_slaclock AS c SET state = v.state, warned_at = v.warned_at, "
+            "breached_at = v.breached_at, escalation_level = v.escalation_level, "
+            "next_check_at = v.next_check_at "
+            f"FROM (VALUES {rows}) AS v(id, state, warned_at, breached_at, escalation_level, "
+            "next_check_at) WHERE c.id = v.id",
+            params,
+        )
 
 
 TICKET_RELATED = (
@@ -263,12 +308,20 @@ def sla_sweep(*, now: dt.datetime | None = None, batch_size: int = 500) -> Sweep
     endpoints = active_endpoints()
     while True:
         with transaction.atomic():
-            outbox = OutboxBatch(endpoints)
+            outbox, escalated = OutboxBatch(endpoints), set()
             batch = _due_clocks(now, batch_size)
             for clock in batch:
-                clock_check(clock, now=now, policies=policies, result=result, outbox=outbox)
-            if batch:
-                SlaClock.objects.bulk_update(batch, CHECKED_FIELDS)
+                clock_check(
+                    clock,
+                    now=now,
+                    policies=policies,
+                    result=result,
+                    outbox=outbox,
+                    escalated=escalated,
+                )
+            _clocks_save(batch)
+            if escalated:
+                Ticket.objects.filter(pk__in=escalated).update(escalated=True)
             outbox.write()
         if len(batch) < batch_size:
             break
