@@ -221,3 +221,13 @@ def test_admin_action_recalculates_open_tickets_of_edited_policies(
     sla_recalculate_policy_tickets(model_admin, request, SlaPolicy.objects.all())
     assert clock(ticket).due_at == at(MSK, 2026, 11, 24, 11, 0)
     assert ticket.events.get(kind="note").actor == admin_user
+
+
+def test_resolving_while_waiting_on_the_customer_is_on_time(survey, source, team, policy):
+    ticket = ticket_open(survey=survey, source=source, now=at(MSK, 2026, 11, 24, 9, 0))
+    sla.clock_meet(ticket, "first_contact", at(MSK, 2026, 11, 24, 9, 30))
+    sla.clocks_pause(ticket, at(MSK, 2026, 11, 24, 10, 0))
+    # A week later, still waiting, long after the deadline recorded before the pause.
+    met = sla.clock_meet(ticket, "resolution", at(MSK, 2026, 12, 1, 10, 0))
+    assert (met.state, met.breached_at, met.paused_at) == ("met", None, None)
+    assert not ticket.events.filter(kind="sla_breached").exists()
