@@ -11,6 +11,7 @@ import logging
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -69,37 +70,96 @@ def delivery_enqueue(
     return delivery
 
 
-def email_enqueue(
-    *, event_key: str, topic: str, recipient: str, subject: str, body: str, data: dict
-) -> Delivery | None:
+@dataclass(frozen=True)
+class Email:
     """One email, already rendered in the recipient's language and time zone."""
-    if not recipient:
-        return None
-    return delivery_enqueue(
-        event_key=event_key,
-        topic=topic,
-        channel=Delivery.Channel.EMAIL,
-        recipient=recipient.strip().lower(),
-        payload={"subject": str(subject), "body": str(body), "data": data},
-    )
+
+    recipient: str
+    subject: str
+    body: str
 
 
-def webhooks_enqueue(*, event_key: str, topic: str, payload: dict) -> list[Delivery]:
-    """One webhook delivery per active endpoint subscribed to the topic."""
-    created: list[Delivery] = []
-    for endpoint in WebhookEndpoint.objects.filter(is_active=True).order_by("pk"):
-        if not endpoint.wants(topic):
-            continue
-        delivery = delivery_enqueue(
-            event_key=event_key,
-            topic=topic,
-            channel=Delivery.Channel.WEBHOOK,
-            recipient=str(endpoint.pk),
-            payload={"topic": topic, "event": event_key, "data": payload},
+def active_endpoints() -> list[WebhookEndpoint]:
+    return list(WebhookEndpoint.objects.filter(is_active=True).order_by("pk"))
+
+
+class OutboxBatch:
+    """Collects the outbox rows of many events (a sweep batch) and writes them with one
+    INSERT and one SELECT, still inside the caller's transaction."""
+
+    def __init__(self, endpoints: list[WebhookEndpoint] | None = None):
+        self.endpoints = active_endpoints() if endpoints is None else endpoints
+        self.rows: list[Delivery] = []
+
+    def write(self) -> list[int]:
+        if not self.rows:
+            return []
+        rows, self.rows = self.rows, []
+        return _insert_and_dispatch(rows)
+
+
+def _insert_and_dispatch(rows: list[Delivery]) -> list[int]:
+    Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+    ids = list(
+        Delivery.objects.filter(
+            event_key__in={row.event_key for row in rows}, status=Delivery.Status.PENDING
         )
-        if delivery:
-            created.append(delivery)
-    return created
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for pk in ids:  # a row already pending from an earlier call is at worst handed twice:
+        dispatch_after_commit(pk)  # the row lock in delivery_send still sends it once
+    return ids
+
+
+def deliveries_enqueue(
+    *,
+    event_key: str,
+    topic: str,
+    payload: dict,
+    emails: list[Email] = (),
+    outbox: OutboxBatch | None = None,
+) -> list[int]:
+    """Adds one outbox row per email and per subscribed webhook endpoint in one INSERT;
+    rows this (event, channel, recipient) already has are left alone. Returns the ids
+    handed to the broker after commit (none yet when collecting into an OutboxBatch)."""
+    endpoints = active_endpoints() if outbox is None else outbox.endpoints
+    now = timezone.now()
+    rows: dict[tuple[str, str], Delivery] = {}
+    for email in emails:
+        address = (email.recipient or "").strip().lower()
+        if address:
+            rows.setdefault(
+                (Delivery.Channel.EMAIL, address),
+                Delivery(
+                    event_key=event_key,
+                    topic=topic,
+                    channel=Delivery.Channel.EMAIL,
+                    recipient=address,
+                    payload={
+                        "subject": str(email.subject),
+                        "body": str(email.body),
+                        "data": payload,
+                    },
+                    next_attempt_at=now,
+                ),
+            )
+    for endpoint in endpoints:
+        if endpoint.is_active and endpoint.wants(topic):
+            rows[(Delivery.Channel.WEBHOOK, str(endpoint.pk))] = Delivery(
+                event_key=event_key,
+                topic=topic,
+                channel=Delivery.Channel.WEBHOOK,
+                recipient=str(endpoint.pk),
+                payload={"topic": topic, "event": event_key, "data": payload},
+                next_attempt_at=now,
+            )
+    if not rows:
+        return []
+    if outbox is not None:
+        outbox.rows.extend(rows.values())
+        return []
+    return _insert_and_dispatch(list(rows.values()))
 
 
 def notify(
@@ -112,20 +172,13 @@ def notify(
     email_body: str = "",
 ) -> list[Delivery]:
     """Queues an email per address and a webhook per subscribed endpoint."""
-    created: list[Delivery] = []
-    for address in sorted({a.strip().lower() for a in (emails or []) if a and a.strip()}):
-        delivery = email_enqueue(
-            event_key=event_key,
-            topic=topic,
-            recipient=address,
-            subject=email_subject,
-            body=email_body,
-            data=payload,
-        )
-        if delivery:
-            created.append(delivery)
-    created += webhooks_enqueue(event_key=event_key, topic=topic, payload=payload)
-    return created
+    ids = deliveries_enqueue(
+        event_key=event_key,
+        topic=topic,
+        payload=payload,
+        emails=[Email(address, email_subject, email_body) for address in emails or []],
+    )
+    return list(Delivery.objects.filter(pk__in=ids).order_by("pk"))
 
 
 def webhook_signature(secret: str, body: bytes) -> str:

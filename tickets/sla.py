@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from django.db import transaction
 from django.utils import timezone
 
 from tickets.events import event_record
@@ -125,10 +126,12 @@ def clock_meet(ticket: Ticket, kind: str, at: dt.datetime) -> SlaClock | None:
     clock = ticket.clocks.select_for_update().filter(kind=kind).first()
     if clock is None or clock.met_at is not None:
         return clock
+    # A paused clock had time left when it paused (clocks_pause) and none has run since.
+    late = clock.paused_at is None and at > clock.due_at
     clock.met_at = at
     clock.paused_at = None
     clock.next_check_at = None
-    if at > clock.due_at:
+    if late:
         if clock.breached_at is None:
             from tickets.sla_sweep import clock_breach
 
@@ -211,6 +214,7 @@ def clock_summary(clock: SlaClock | None) -> dict | None:
     }
 
 
+@transaction.atomic
 def sla_recalculate(
     *, ticket: Ticket, now: dt.datetime | None = None, by=None, repick_policy: bool = True
 ) -> list[SlaClock]:

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from notifications.services import email_enqueue, webhooks_enqueue
+from notifications.services import Email, deliveries_enqueue
 from tickets.models import ContactAttempt, SlaClock, Ticket
 
 
@@ -46,31 +46,25 @@ def _ticket_url(ticket: Ticket) -> str:
     return f"{settings.SITE_URL.rstrip('/')}/tickets/{ticket.pk}/"
 
 
-def _send(users, *, event_key: str, topic: str, payload: dict, render) -> None:
-    seen = set()
+def _send(users, *, event_key: str, topic: str, payload: dict, render, outbox=None) -> None:
+    emails, seen = [], set()
     for user in users:
         if user is None or not user.email or user.pk in seen or not user.is_active:
             continue
         seen.add(user.pk)
         with translation.override(user.language or settings.LANGUAGE_CODE):
             subject, body = render(user)
-            subject, body = str(subject), str(body)
-        email_enqueue(
-            event_key=event_key,
-            topic=topic,
-            recipient=user.email,
-            subject=subject,
-            body=body,
-            data=payload,
-        )
-    webhooks_enqueue(event_key=event_key, topic=topic, payload=payload)
+            emails.append(Email(user.email, str(subject), str(body)))
+    deliveries_enqueue(
+        event_key=event_key, topic=topic, payload=payload, emails=emails, outbox=outbox
+    )
 
 
 def _clock_name(clock: SlaClock) -> str:
     return str(SlaClock.Kind(clock.kind).label)
 
 
-def warning_notify(clock: SlaClock, ticket: Ticket) -> None:
+def warning_notify(clock: SlaClock, ticket: Ticket, *, outbox=None) -> None:
     """At risk: the assignee (the team manager while nobody is assigned)."""
     from tickets.sla import clock_summary
 
@@ -101,10 +95,11 @@ def warning_notify(clock: SlaClock, ticket: Ticket) -> None:
         topic="sla.warning",
         payload=payload,
         render=render,
+        outbox=outbox,
     )
 
 
-def breach_notify(clock: SlaClock, ticket: Ticket) -> None:
+def breach_notify(clock: SlaClock, ticket: Ticket, *, outbox=None) -> None:
     """Breached: the team manager and the assignee."""
     from tickets.sla import clock_summary
 
@@ -135,10 +130,13 @@ def breach_notify(clock: SlaClock, ticket: Ticket) -> None:
         topic="sla.breached",
         payload=payload,
         render=render,
+        outbox=outbox,
     )
 
 
-def escalation_notify(clock: SlaClock, ticket: Ticket, *, level: int, users: list) -> None:
+def escalation_notify(
+    clock: SlaClock, ticket: Ticket, *, level: int, users: list, outbox=None
+) -> None:
     from tickets.sla import clock_summary
 
     payload = _payload(ticket, clock=clock.kind, level=level, sla=clock_summary(clock))
@@ -168,10 +166,11 @@ def escalation_notify(clock: SlaClock, ticket: Ticket, *, level: int, users: lis
         topic="sla.escalated",
         payload=payload,
         render=render,
+        outbox=outbox,
     )
 
 
-def callback_notify(attempt: ContactAttempt, ticket: Ticket) -> None:
+def callback_notify(attempt: ContactAttempt, ticket: Ticket, *, outbox=None) -> None:
     recipient = ticket.assignee if ticket.assignee_id else ticket.team.manager
     payload = _payload(
         ticket, attempt=attempt.pk, callback_at=attempt.callback_at.isoformat(), note=attempt.note
@@ -200,4 +199,5 @@ def callback_notify(attempt: ContactAttempt, ticket: Ticket) -> None:
         topic="ticket.callback_due",
         payload=payload,
         render=render,
+        outbox=outbox,
     )

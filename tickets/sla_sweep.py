@@ -14,9 +14,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
+from notifications.services import OutboxBatch, active_endpoints
 from tickets import sla, sla_notify
 from tickets.events import event_record
 from tickets.models import (
@@ -88,7 +89,9 @@ def escalation_next(
     return None
 
 
-def clock_warn(clock: SlaClock, *, ticket: Ticket, now: dt.datetime, quiet: bool = False) -> None:
+def clock_warn(
+    clock: SlaClock, *, ticket: Ticket, now: dt.datetime, quiet: bool = False, outbox=None
+) -> None:
     clock.warned_at = clock.warn_at
     clock.state = SlaClock.State.AT_RISK
     event_record(
@@ -102,10 +105,17 @@ def clock_warn(clock: SlaClock, *, ticket: Ticket, now: dt.datetime, quiet: bool
         at=clock.warn_at,
     )
     if not quiet:
-        sla_notify.warning_notify(clock, ticket)
+        sla_notify.warning_notify(clock, ticket, outbox=outbox)
 
 
-def clock_breach(clock: SlaClock, *, ticket: Ticket, now: dt.datetime) -> None:
+def clock_breach(
+    clock: SlaClock,
+    *,
+    ticket: Ticket,
+    now: dt.datetime,
+    outbox=None,
+    escalated: set[int] | None = None,
+) -> None:
     """The deadline passed: recorded at the deadline itself, to the second."""
     clock.breached_at = clock.due_at
     clock.state = SlaClock.State.BREACHED
@@ -120,13 +130,22 @@ def clock_breach(clock: SlaClock, *, ticket: Ticket, now: dt.datetime) -> None:
         at=clock.due_at,
     )
     if not ticket.escalated:
-        Ticket.objects.filter(pk=ticket.pk).update(escalated=True)
+        if escalated is None:
+            Ticket.objects.filter(pk=ticket.pk).update(escalated=True)
+        else:  # the sweep marks its batch's tickets with one UPDATE
+            escalated.add(ticket.pk)
         ticket.escalated = True
-    sla_notify.breach_notify(clock, ticket)
+    sla_notify.breach_notify(clock, ticket, outbox=outbox)
 
 
 def _escalate(
-    clock: SlaClock, *, ticket: Ticket, level: EscalationLevel, at: dt.datetime, now: dt.datetime
+    clock: SlaClock,
+    *,
+    ticket: Ticket,
+    level: EscalationLevel,
+    at: dt.datetime,
+    now: dt.datetime,
+    outbox=None,
 ) -> None:
     manager = ticket.team.manager
     users = list(level.notify_users.all())
@@ -144,18 +163,24 @@ def _escalate(
         ticket.assignee = manager
     event_record(ticket=ticket, kind=TicketEvent.Kind.ESCALATED, data=data, at=at)
     clock.escalation_level = level.level
-    sla_notify.escalation_notify(clock, ticket, level=level.level, users=users)
+    sla_notify.escalation_notify(clock, ticket, level=level.level, users=users, outbox=outbox)
 
 
 def clock_check(
-    clock: SlaClock, *, now: dt.datetime, policies: PolicyCache, result: SweepResult
+    clock: SlaClock,
+    *,
+    now: dt.datetime,
+    policies: PolicyCache,
+    result: SweepResult,
+    outbox: OutboxBatch | None = None,
+    escalated: set[int] | None = None,
 ) -> None:
-    """Does whatever has come due for one locked clock, then schedules its next check."""
+    """Does whatever has come due for one locked clock and schedules its next check.
+    The caller saves the clock (CHECKED_FIELDS) and writes the outbox batch."""
     ticket = clock.ticket
     result.clocks_checked += 1
     if clock.met_at is not None or clock.paused_at is not None:
         clock.next_check_at = None
-        clock.save(update_fields=["next_check_at"])
         return
     if ticket.is_open:
         horizon = now
@@ -165,10 +190,10 @@ def clock_check(
     levels = policies.levels(ticket.sla_policy_id)
     breach_due = clock.breached_at is None and clock.due_at <= horizon
     if clock.warned_at is None and clock.breached_at is None and clock.warn_at <= horizon:
-        clock_warn(clock, ticket=ticket, now=now, quiet=breach_due)
+        clock_warn(clock, ticket=ticket, now=now, quiet=breach_due, outbox=outbox)
         result.warnings += 1
     if breach_due:
-        clock_breach(clock, ticket=ticket, now=now)
+        clock_breach(clock, ticket=ticket, now=now, outbox=outbox, escalated=escalated)
         result.breaches += 1
     escalation_due = None
     if ticket.is_open and clock.breached_at is not None:
@@ -179,27 +204,72 @@ def clock_check(
             if fires_at > now:
                 escalation_due = fires_at
                 break
-            _escalate(clock, ticket=ticket, level=level, at=fires_at, now=now)
+            _escalate(
+                clock,
+                ticket=ticket,
+                level=level,
+                at=fires_at,
+                now=now,
+                outbox=outbox,
+            )
             result.escalations += 1
     clock.next_check_at = sla.next_check(clock, escalation_due) if ticket.is_open else None
     if clock.next_check_at is not None and clock.next_check_at <= now:
         clock.next_check_at = None  # defensive: never loop on a clock within one sweep
-    clock.save(
-        update_fields=[
-            "state",
-            "warned_at",
-            "breached_at",
-            "escalation_level",
-            "next_check_at",
-        ]
+
+
+CHECKED_FIELDS = ["state", "warned_at", "breached_at", "escalation_level", "next_check_at"]
+
+
+def _clocks_save(clocks: list[SlaClock]) -> None:
+    """Writes the checked fields of a batch in one statement."""
+    if not clocks:
+        return
+    if connection.vendor != "postgresql":
+        SlaClock.objects.bulk_update(clocks, CHECKED_FIELDS)
+        return
+    row = (
+        "(%s::bigint, %s::varchar, %s::timestamptz, %s::timestamptz, %s::smallint, %s::timestamptz)"
     )
+    rows = ", ".join([row] * len(clocks))
+    params = [
+        value
+        for clock in clocks
+        for value in (
+            clock.pk,
+            clock.state,
+            clock.warned_at,
+            clock.breached_at,
+            clock.escalation_level,
+            clock.next_check_at,
+        )
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE tickets_slaclock AS c SET state = v.state, warned_at = v.warned_at, "
+            "breached_at = v.breached_at, escalation_level = v.escalation_level, "
+            "next_check_at = v.next_check_at "
+            f"FROM (VALUES {rows}) AS v(id, state, warned_at, breached_at, escalation_level, "
+            "next_check_at) WHERE c.id = v.id",
+            params,
+        )
+
+
+TICKET_RELATED = (
+    "ticket",
+    "ticket__customer",
+    "ticket__origin_response",
+    "ticket__team",
+    "ticket__team__manager",
+    "ticket__assignee",
+)
 
 
 def _due_clocks(now: dt.datetime, batch_size: int) -> list[SlaClock]:
     return list(
         SlaClock.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(next_check_at__isnull=False, next_check_at__lte=now)
-        .select_related("ticket", "ticket__customer", "ticket__team", "ticket__assignee")
+        .select_related(*TICKET_RELATED)
         .order_by("next_check_at")[:batch_size]
     )
 
@@ -208,12 +278,12 @@ def _due_callbacks(now: dt.datetime, batch_size: int) -> list[ContactAttempt]:
     return list(
         ContactAttempt.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(callback_at__isnull=False, callback_reminded_at__isnull=True, callback_at__lte=now)
-        .select_related("ticket", "ticket__customer", "ticket__team", "ticket__assignee")
+        .select_related(*TICKET_RELATED)
         .order_by("callback_at")[:batch_size]
     )
 
 
-def callback_remind(attempt: ContactAttempt, *, now: dt.datetime) -> bool:
+def callback_remind(attempt: ContactAttempt, *, now: dt.datetime, outbox=None) -> bool:
     """Reminds the assignee of a requested callback, once. False for finished tickets."""
     attempt.callback_reminded_at = now
     attempt.save(update_fields=["callback_reminded_at"])
@@ -226,7 +296,7 @@ def callback_remind(attempt: ContactAttempt, *, now: dt.datetime) -> bool:
         data={"attempt": attempt.pk, "callback_at": attempt.callback_at.isoformat()},
         at=attempt.callback_at,
     )
-    sla_notify.callback_notify(attempt, ticket)
+    sla_notify.callback_notify(attempt, ticket, outbox=outbox)
     return True
 
 
@@ -235,18 +305,33 @@ def sla_sweep(*, now: dt.datetime | None = None, batch_size: int = 500) -> Sweep
     now = now or timezone.now()
     result = SweepResult()
     policies = PolicyCache()
+    endpoints = active_endpoints()
     while True:
         with transaction.atomic():
+            outbox, escalated = OutboxBatch(endpoints), set()
             batch = _due_clocks(now, batch_size)
             for clock in batch:
-                clock_check(clock, now=now, policies=policies, result=result)
+                clock_check(
+                    clock,
+                    now=now,
+                    policies=policies,
+                    result=result,
+                    outbox=outbox,
+                    escalated=escalated,
+                )
+            _clocks_save(batch)
+            if escalated:
+                Ticket.objects.filter(pk__in=escalated).update(escalated=True)
+            outbox.write()
         if len(batch) < batch_size:
             break
     while True:
         with transaction.atomic():
+            outbox = OutboxBatch(endpoints)
             attempts = _due_callbacks(now, batch_size)
             for attempt in attempts:
-                result.callbacks += callback_remind(attempt, now=now)
+                result.callbacks += callback_remind(attempt, now=now, outbox=outbox)
+            outbox.write()
         if len(attempts) < batch_size:
             break
     return result

@@ -200,3 +200,34 @@ def test_calendar_without_hours_falls_back_to_calendar_time(survey, source, team
     start = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)
     ticket = ticket_open(survey=survey, source=source, now=start)
     assert clock(ticket).due_at == start + dt.timedelta(minutes=30)
+
+
+def test_admin_action_recalculates_open_tickets_of_edited_policies(
+    survey, source, team, policy, admin_user
+):
+    from django.contrib.admin.sites import AdminSite
+    from django.test import RequestFactory
+
+    from tickets.admin import SlaPolicyAdmin
+    from tickets.models import SlaPolicy
+    from tickets.sla_admin import sla_recalculate_policy_tickets
+
+    ticket = ticket_open(survey=survey, source=source, now=at(MSK, 2026, 11, 24, 9, 0))
+    SlaPolicy.objects.filter(pk=policy.pk).update(first_contact_minutes=120)
+    request = RequestFactory().post("/")
+    request.user = admin_user
+    model_admin = SlaPolicyAdmin(SlaPolicy, AdminSite())
+    model_admin.message_user = lambda *args, **kwargs: None
+    sla_recalculate_policy_tickets(model_admin, request, SlaPolicy.objects.all())
+    assert clock(ticket).due_at == at(MSK, 2026, 11, 24, 11, 0)
+    assert ticket.events.get(kind="note").actor == admin_user
+
+
+def test_resolving_while_waiting_on_the_customer_is_on_time(survey, source, team, policy):
+    ticket = ticket_open(survey=survey, source=source, now=at(MSK, 2026, 11, 24, 9, 0))
+    sla.clock_meet(ticket, "first_contact", at(MSK, 2026, 11, 24, 9, 30))
+    sla.clocks_pause(ticket, at(MSK, 2026, 11, 24, 10, 0))
+    # A week later, still waiting, long after the deadline recorded before the pause.
+    met = sla.clock_meet(ticket, "resolution", at(MSK, 2026, 12, 1, 10, 0))
+    assert (met.state, met.breached_at, met.paused_at) == ("met", None, None)
+    assert not ticket.events.filter(kind="sla_breached").exists()

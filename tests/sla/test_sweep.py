@@ -66,16 +66,15 @@ def test_warning_then_breach_each_recorded_once(survey, source, team, policy, ho
     ]
 
 
-def test_emails_use_the_recipients_time_zone(survey, source, team, policy):
+def test_emails_use_the_recipients_language_and_time_zone(survey, source, team, policy):
     ticket_open(survey=survey, source=source, now=at(MSK, 2026, 11, 24, 9, 0))
     sla_sweep(now=at(MSK, 2026, 11, 24, 13, 30))
     to_agent = Delivery.objects.get(topic="sla.breached", recipient="agent@example.com")
     to_manager = Delivery.objects.get(topic="sla.breached", recipient="manager@example.com")
-    # Due 13:00 Moscow = 15:00 Yekaterinburg.
-    assert "1 p.m." in to_agent.payload["subject"] or "13:00" in to_agent.payload["subject"]
-    assert "Europe/Moscow" in to_agent.payload["subject"]
-    assert "15:00" in to_manager.payload["subject"] or "3 p.m." in to_manager.payload["subject"]
-    assert "Asia/Yekaterinburg" in to_manager.payload["subject"]
+    # Due 13:00 Moscow: the English-speaking agent in Moscow, the Russian-speaking
+    # manager in Yekaterinburg (15:00 there), each in their own date format.
+    assert "Nov. 24, 2026, 1 p.m. (Europe/Moscow)" in to_agent.payload["subject"]
+    assert "24 ноября 2026 г. 15:00 (Asia/Yekaterinburg)" in to_manager.payload["subject"]
     assert to_agent.payload["data"]["sla"]["state"] == "breached"
 
 

@@ -8,6 +8,7 @@ only waits for real processes to act, and is bounded.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import time
 
 import pytest
@@ -17,6 +18,7 @@ from django.utils import timezone
 from accounts.models import User
 from notifications.models import Delivery, WebhookEndpoint
 from tests import factories
+from tests.conftest import service_missing
 from tests.sla.factories import policy_make, ticket_open
 from tests.sla.stack import CeleryStack, Receiver, RedisServer, free_port, wait_until
 from tickets.models import Team, TicketEvent
@@ -115,6 +117,8 @@ def test_breach_recorded_and_webhook_delivered_once_with_two_workers(
 
 
 def test_redis_outage_delays_notifications_but_loses_none(tmp_path, receiver, desk):
+    if shutil.which("redis-server") is None:
+        service_missing("needs the redis-server binary to start a private Redis")
     redis = RedisServer(free_port(), tmp_path)
     redis.start()
     stack = CeleryStack(redis_url=redis.url, log_dir=tmp_path, workers=2)
