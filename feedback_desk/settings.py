@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "reports",
     "integrations",
     "web",
+    "demo",
 ]
 
 MIDDLEWARE = [
