@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "reports",
     "integrations",
     "web",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -140,13 +141,15 @@ if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 else:
     _celery_dir = VAR_DIR / "celery"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_celery_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_celery_dir / "queue"),
         "data_folder_out": str(_celery_dir / "queue"),
         "processed_folder": str(_celery_dir / "processed"),
+        # Broadcast (control) files: under var/, not in the working directory.
+        "control_folder": str(_celery_dir / "control"),
         "store_processed": False,
     }
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
