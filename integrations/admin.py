@@ -7,11 +7,20 @@ from integrations.admin_views import responses_import_view
 from integrations.models import WebhookSettings
 
 
+class WebhookSettingsInline(admin.StackedInline):
+    """For IngestionSourceAdmin.inlines (surveys/admin.py): edit a webhook source's survey
+    and field mapping on the source's own page."""
+
+    model = WebhookSettings
+    can_delete = False
+    extra = 0
+    max_num = 1
+
+
 @admin.register(WebhookSettings)
 class WebhookSettingsAdmin(admin.ModelAdmin):
     list_display = ("source", "platform", "survey", "channel", "require_timestamp", "hook_url")
     list_select_related = ("source", "survey")
-    autocomplete_fields = ()
     search_fields = ("source__name", "source__slug")
     change_list_template = "admin/integrations/webhooksettings_change_list.html"
 

@@ -55,5 +55,42 @@ class WebhookSettings(models.Model):
         return str(self.source)
 
     def clean(self) -> None:
+        from integrations.platforms import platform_get
+
         if not isinstance(self.mapping, dict):
             raise ValidationError({"mapping": _("Must be a JSON object.")})
+        platform = platform_get(self.source.platform) if self.source_id else None
+        if self.source_id and self.source.kind != IngestionSource.Kind.WEBHOOK:
+            raise ValidationError({"source": _("Choose a source of kind 'Webhook'.")})
+        if platform is None:
+            if self.source_id:
+                raise ValidationError(
+                    {
+                        "source": _("The source's platform must be one of: %(names)s.")
+                        % {"names": ", ".join(sorted(_platform_names()))}
+                    }
+                )
+            return
+        unknown = sorted(set(self.mapping) - set(platform.MAPPING_KEYS))
+        if unknown:
+            raise ValidationError(
+                {
+                    "mapping": _("Unknown keys %(keys)s; %(platform)s knows: %(known)s.")
+                    % {
+                        "keys": ", ".join(unknown),
+                        "platform": platform.NAME,
+                        "known": ", ".join(platform.MAPPING_KEYS) or "none",
+                    }
+                }
+            )
+        bad = [k for k, v in self.mapping.items() if not isinstance(v, str | int)]
+        if bad:
+            raise ValidationError(
+                {"mapping": _("Values must be strings: %(keys)s.") % {"keys": ", ".join(bad)}}
+            )
+
+
+def _platform_names() -> list[str]:
+    from integrations.platforms import PLATFORMS
+
+    return list(PLATFORMS)

@@ -162,3 +162,46 @@ def webhook_deliver(
 
 def webhook_max_body_bytes() -> int:
     return getattr(django_settings, "WEBHOOK_MAX_BODY_BYTES", 1_000_000)
+
+
+@transaction.atomic
+def webhook_source_setup(
+    *,
+    name: str,
+    slug: str,
+    platform: str,
+    survey=None,
+    mapping: dict | None = None,
+    channel: str = "",
+    rotate_secret: bool = False,
+) -> tuple[IngestionSource, str | None]:
+    """Creates (or updates) a webhook source and its settings. Returns the signing secret
+    when one was made (new source, or rotate_secret), else None: it is shown once."""
+    import secrets
+
+    from django.core.exceptions import ValidationError
+
+    source, created = IngestionSource.objects.get_or_create(
+        slug=slug,
+        defaults={"name": name, "kind": IngestionSource.Kind.WEBHOOK, "platform": platform},
+    )
+    if source.kind != IngestionSource.Kind.WEBHOOK or source.platform != platform:
+        raise ValidationError(
+            _("Source '%(slug)s' exists and is not a %(platform)s webhook source.")
+            % {"slug": slug, "platform": platform}
+        )
+    secret = None
+    if created or rotate_secret or not source.webhook_secret:
+        secret = secrets.token_urlsafe(32)
+        source.webhook_secret = secret
+        source.save(update_fields=["webhook_secret"])
+    config, _created = WebhookSettings.objects.get_or_create(source=source)
+    if survey is not None:
+        config.survey = survey
+    if mapping is not None:
+        config.mapping = mapping
+    if channel:
+        config.channel = channel
+    config.full_clean()
+    config.save()
+    return source, secret

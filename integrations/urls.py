@@ -1,11 +1,11 @@
-from django.urls import re_path
+from django.urls import path
 
 from integrations.views import webhook_receive
 
 app_name = "integrations"
 
 urlpatterns = [
-    # The trailing slash is optional: platforms POST to the URL exactly as pasted, and a
-    # redirect would lose the body.
-    re_path(r"^(?P<platform>[-\w]+)/(?P<slug>[-\w]+)/?$", webhook_receive, name="webhook"),
+    path("<slug:platform>/<slug:slug>/", webhook_receive, name="webhook"),
+    # Platforms POST to the URL exactly as pasted; a slash redirect would lose the body.
+    path("<slug:platform>/<slug:slug>", webhook_receive, name="webhook-no-slash"),
 ]

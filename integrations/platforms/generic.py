@@ -26,6 +26,7 @@ NAME = "generic"
 SIGNATURE_HEADER = "X-FeedbackDesk-Signature"
 TIMESTAMP_HEADER = "X-FeedbackDesk-Timestamp"
 PREFIX = "sha256="
+MAPPING_KEYS: tuple[str, ...] = ()
 
 
 def signed_string(body: bytes, timestamp: str | None) -> bytes:

@@ -27,6 +27,12 @@ SIGNATURE_HEADER = "Hmac"
 EVENT = "questionAnswered"
 CUSTOMER_ATTRIBUTES = ("name", "phone", "segment", "locale", "time_zone")
 ROOT = f"event.{EVENT}"
+MAPPING_KEYS = (
+    "score_question",
+    "customer_external_id",
+    "customer_email",
+    *(f"customer_{name}" for name in CUSTOMER_ATTRIBUTES),
+)
 
 
 def sign(secret: str, body: bytes) -> str:

@@ -31,6 +31,13 @@ PREFIX = "sha256="
 SCORE_TYPES = ("nps", "opinion_scale", "rating")
 CUSTOMER_ATTRIBUTES = ("name", "phone", "segment", "locale", "time_zone")
 MISSING = object()
+MAPPING_KEYS = (
+    "score",
+    "comment",
+    "customer_external_id",
+    "customer_email",
+    *(f"customer_{name}" for name in CUSTOMER_ATTRIBUTES),
+)
 
 
 def sign(secret: str, body: bytes) -> str:
