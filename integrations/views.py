@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+
+from django.db import DatabaseError
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -11,6 +14,8 @@ from integrations.platforms import platform_get
 from integrations.platforms.base import PayloadInvalid, SignatureRejected
 from integrations.selectors import webhook_source_get
 from integrations.services import DeliveryConflict, webhook_deliver, webhook_max_body_bytes
+
+log = logging.getLogger(__name__)
 
 
 def _too_large(size: int | None, limit: int) -> JsonResponse:
@@ -87,6 +92,17 @@ def webhook_receive(request: HttpRequest, platform: str, slug: str) -> JsonRespo
         body = error_body(exc.errors, "duplicate_conflict")
         body["existing_id"] = exc.existing_id
         return JsonResponse(body, status=409)
+    except DatabaseError:
+        # Not the sender's fault: 503 tells the platform to retry; nothing was kept.
+        log.exception("webhook %s/%s could not be stored", platform, slug)
+        return JsonResponse(
+            {
+                "detail": _("The answer could not be stored right now; retry later."),
+                "code": "unavailable",
+                "errors": {},
+            },
+            status=503,
+        )
     if result.ignored:
         return JsonResponse({"ignored": True, "detail": result.ignored}, status=200)
     status = 201 if result.created else 200
@@ -99,4 +115,5 @@ def webhook_receive(request: HttpRequest, platform: str, slug: str) -> JsonRespo
             },
             status=status,
         )
-    return JsonResponse(result.results[0], status=status)
+    single = {k: v for k, v in result.results[0].items() if k != "index"}
+    return JsonResponse(single, status=status)

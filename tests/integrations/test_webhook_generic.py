@@ -164,6 +164,8 @@ def test_replay_with_another_score_is_409_and_changes_nothing(client, generic_so
         ({"customer": {"email": "not-an-email"}}, "customer.email"),
         ({"survey": "no-such-survey"}, "survey"),
         ({"external_id": ""}, "external_id"),
+        ({"metadata": {"note": "a\x00b"}}, "metadata"),
+        ({"comment": "a\x00b"}, "comment"),
     ],
 )
 def test_invalid_answer_is_400_naming_the_field(client, generic_source, change, field):
