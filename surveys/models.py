@@ -129,6 +129,14 @@ class Customer(models.Model):
     def __str__(self) -> str:
         return self.name or self.email or self.external_id or f"#{self.pk}"
 
+    def save(self, *args, **kwargs):
+        # Emails are compared exactly (and indexed), so they are stored lower-case.
+        if self.email:
+            self.email = self.email.strip().lower()
+        self.external_id = self.external_id or None
+        self.email = self.email or None
+        super().save(*args, **kwargs)
+
 
 class IngestionSource(models.Model):
     """Where answers come from. API clients authenticate with a hashed source key."""

@@ -56,8 +56,8 @@ def _customer_find(data: CustomerData) -> Customer | None:
         if found or not data.email:
             return found
         # An email-only customer we knew before now gets its external id.
-        return Customer.objects.filter(email__iexact=data.email, external_id__isnull=True).first()
-    return Customer.objects.filter(email__iexact=data.email).order_by("pk").first()
+        return Customer.objects.filter(email=data.email.lower(), external_id__isnull=True).first()
+    return Customer.objects.filter(email=data.email.lower()).order_by("pk").first()
 
 
 def customer_upsert(data: CustomerData) -> Customer:
