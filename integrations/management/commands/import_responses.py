@@ -2,6 +2,7 @@ import io
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from integrations.importing import FORMATS, ImportFileInvalid, responses_import, rows_read
 from surveys.models import IngestionSource, Survey
@@ -56,14 +57,30 @@ class Command(BaseCommand):
         for line, errors in summary.error_lines:
             for field, messages in errors.items():
                 label = "" if field == "non_field_errors" else f"{field}: "
-                self.stdout.write(f"line {line}: {label}{' '.join(messages)}")
+                self.stdout.write(
+                    _("line %(line)d: %(problem)s")
+                    % {"line": line, "problem": label + " ".join(messages)}
+                )
         if summary.errors > len(summary.error_lines):
-            self.stdout.write(f"… and {summary.errors - len(summary.error_lines)} more errors")
-        verb = "would be created" if dry_run else "created"
-        self.stdout.write(
-            f"{'DRY RUN: ' if dry_run else ''}{summary.rows} rows: {summary.created} {verb}, "
-            f"{summary.duplicates} duplicates, {summary.errors} errors"
-        )
+            self.stdout.write(
+                _("… and %(n)d more errors") % {"n": summary.errors - len(summary.error_lines)}
+            )
+        counts = {
+            "rows": summary.rows,
+            "created": summary.created,
+            "duplicates": summary.duplicates,
+            "errors": summary.errors,
+        }
+        if dry_run:
+            message = _(
+                "DRY RUN: %(rows)d rows: %(created)d would be created, %(duplicates)d "
+                "duplicates, %(errors)d errors"
+            )
+        else:
+            message = _(
+                "%(rows)d rows: %(created)d created, %(duplicates)d duplicates, %(errors)d errors"
+            )
+        self.stdout.write(message % counts)
 
     @staticmethod
     def stdin_buffer():
