@@ -1,1 +1,11 @@
-urlpatterns: list = []
+from django.urls import path
+
+from integrations.views import webhook_receive
+
+app_name = "integrations"
+
+urlpatterns = [
+    path("<slug:platform>/<slug:slug>/", webhook_receive, name="webhook"),
+    # Platforms POST to the URL exactly as pasted; a slash redirect would lose the body.
+    path("<slug:platform>/<slug:slug>", webhook_receive, name="webhook-no-slash"),
+]
