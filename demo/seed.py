@@ -11,7 +11,6 @@ import datetime as dt
 import os
 import random
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
@@ -24,22 +23,18 @@ from accounts.models import ROLE_AGENT, ROLE_MANAGER, User
 from demo.comments import COMMENTS
 from surveys.models import IngestionSource, Survey
 from surveys.services import CustomerData, ResponseData, response_ingest
-from tickets import sla
-from tickets.events import event_record
+from tickets import services
 from tickets.models import (
-    ContactAttempt,
     PriorityRule,
-    Resolution,
     ResolutionCode,
     RootCause,
     RoutingRule,
-    SlaClock,
     SlaPolicy,
     Status,
     Team,
     Ticket,
-    TicketEvent,
 )
+from tickets.sla_sweep import sla_sweep
 
 SEED = 2026
 CUSTOMERS = 300
@@ -529,15 +524,6 @@ def _fate(ticket: Ticket, anchor: dt.datetime, rng: random.Random) -> str:
     return rng.choices(choices, weights=weights)[0]
 
 
-def _clock_meet_or_breach(ticket: Ticket, kind: str, at: dt.datetime) -> None:
-    clock = ticket.clocks.filter(kind=kind).first()
-    if clock is not None and clock.met_at is None and at > clock.due_at:
-        clock.breached_at = clock.due_at
-        clock.state = SlaClock.State.BREACHED
-        clock.save(update_fields=["breached_at", "state"])
-    sla.clock_meet(ticket, kind, at)
-
-
 def _root_cause_for(comment: str, rng: random.Random) -> RootCause:
     text = comment.lower()
     for code, words in CAUSE_WORDS:
@@ -577,94 +563,63 @@ def _advance_demo_tickets(*, now: dt.datetime, anchor: dt.datetime) -> int:
 
 
 def _advance_one(ticket: Ticket, fate: str, rng: random.Random, now: dt.datetime) -> None:
+    """Works one ticket through the same services an agent uses, with the clock set back."""
     locale = "ru" if ticket.customer.locale == "ru" else "en"
     actor = ticket.assignee or ticket.team.manager
-    if ticket.assignee_id is None and actor is not None and fate != Status.NEW:
-        ticket.assignee = actor
-        ticket.save(update_fields=["assignee", "updated_at"])
-        event_record(
-            ticket=ticket,
-            kind=TicketEvent.Kind.ASSIGNED,
-            actor=actor,
-            data={"assignee": actor.pk, "team": ticket.team.slug},
-            at=ticket.created_at + dt.timedelta(minutes=rng.randint(5, 90)),
-        )
+    if actor is None:
+        return
+    if ticket.assignee_id is None:
+        at = ticket.created_at + dt.timedelta(minutes=rng.randint(5, 90))
+        ticket = services.ticket_assign(ticket=ticket, by=actor, assignee=actor, now=min(at, now))
     # Most first calls happen within a few hours; some slip past the deadline.
     low, high = rng.choices([(15, 180), (180, 480), (480, 1800)], weights=[65, 25, 10])[0]
     at = ticket.created_at + dt.timedelta(minutes=rng.randint(low, high))
     resolving = fate in (Status.RESOLVED, Status.CLOSED)
     outcomes = [rng.choice(["no_answer", "voicemail"]) for _ in range(rng.randint(0, 2))]
-    outcomes.append(
-        "reached" if resolving else rng.choice(["reached", "no_answer", "callback_requested"])
-    )
+    outcomes.append("reached" if resolving else rng.choice(["reached", "no_answer"]))
     channel = ticket.customer.preferred_channel or "phone"
     for number, outcome in enumerate(outcomes):
         at = min(at, now)
-        ContactAttempt.objects.create(
+        sla_sweep(now=at)  # what beat would have recorded by then (warnings, breaches)
+        services.contact_attempt_log(
             ticket=ticket,
+            by=actor,
             channel=channel if channel != "messenger" or number else "phone",
             outcome=outcome,
             note=CONTACT_NOTES[locale][min(number, 2) if outcome != "reached" else 2],
             occurred_at=at,
-            by=actor,
-            callback_at=at + dt.timedelta(days=1) if outcome == "callback_requested" else None,
+            now=at,
         )
-        event_record(
-            ticket=ticket,
-            kind=TicketEvent.Kind.CONTACT_LOGGED,
-            actor=actor,
-            data={"channel": channel, "outcome": outcome},
-            at=at,
-        )
-        if number == 0:
-            ticket.first_contacted_at = at
-            _clock_meet_or_breach(ticket, "first_contact", at)
-            _status(ticket, Status.IN_PROGRESS, actor, at)
         at += dt.timedelta(hours=rng.randint(2, 30))
     if fate == Status.WAITING_ON_CUSTOMER:
-        at = min(at, now)
-        _status(ticket, Status.WAITING_ON_CUSTOMER, actor, at)
-        sla.clocks_pause(ticket, at)
+        services.ticket_status_set(
+            ticket=ticket, by=actor, status=Status.WAITING_ON_CUSTOMER, now=min(at, now)
+        )
     if resolving and at <= now:
-        _resolve(ticket, actor, at, rng, locale)
+        sla_sweep(now=at)
+        cause = _root_cause_for(ticket.origin_response.comment, rng)
+        goodwill = rng.random() < 0.3
+        code = (
+            "goodwill_offered" if goodwill else rng.choice(["resolved_explained", "resolved_fixed"])
+        )
+        services.ticket_resolve(
+            ticket=ticket,
+            by=actor,
+            code=code,
+            root_cause=cause.code,
+            note=rng.choice(RESOLUTION_NOTES[locale]),
+            goodwill={
+                "kind": rng.choice(["discount", "gift", "refund"]),
+                "amount": str(rng.choice([500, 1000, 1500, 2000])),
+                "currency": "RUB" if locale == "ru" else "EUR",
+            }
+            if goodwill
+            else None,
+            now=at,
+        )
         closed_at = at + dt.timedelta(days=7)
         if fate == Status.CLOSED and closed_at <= now:
-            ticket.closed_at = closed_at
-            _status(ticket, Status.CLOSED, None, closed_at, kind=TicketEvent.Kind.CLOSED)
-    ticket.save()
-
-
-def _status(ticket, status, actor, at, kind=TicketEvent.Kind.STATUS_CHANGED) -> None:
-    event_record(
-        ticket=ticket,
-        kind=kind,
-        actor=actor,
-        data={"from": ticket.status, "to": status},
-        at=at,
-    )
-    ticket.status = status
-
-
-def _resolve(ticket, actor, at, rng: random.Random, locale: str) -> Resolution:
-    cause = _root_cause_for(ticket.origin_response.comment, rng)
-    goodwill = rng.random() < 0.3
-    code = "goodwill_offered" if goodwill else rng.choice(["resolved_explained", "resolved_fixed"])
-    resolution = Resolution.objects.create(
-        ticket=ticket,
-        code=ResolutionCode.objects.get(code=code),
-        root_cause=cause,
-        note=rng.choice(RESOLUTION_NOTES[locale]),
-        goodwill_kind=rng.choice(["discount", "gift", "refund"]) if goodwill else "",
-        goodwill_amount=Decimal(rng.choice([500, 1000, 1500, 2000])) if goodwill else None,
-        goodwill_currency=("RUB" if locale == "ru" else "EUR") if goodwill else "",
-        resolved_by=actor,
-        resolved_at=at,
-    )
-    ticket.resolved_at = at
-    _clock_meet_or_breach(ticket, "resolution", at)
-    _status(ticket, Status.RESOLVED, actor, at, kind=TicketEvent.Kind.RESOLVED)
-    ticket.save()
-    return resolution
+            services.ticket_close(ticket=ticket, by=None, now=closed_at)
 
 
 def demo_seed(*, now: dt.datetime | None = None) -> DemoSummary:

@@ -1,8 +1,7 @@
 from django.contrib import admin
-from django.utils.translation import gettext_lazy as _
 
+from notifications.admin_actions import deliveries_retry_action
 from notifications.models import Delivery, WebhookEndpoint
-from notifications.services import delivery_retry
 
 
 @admin.register(WebhookEndpoint)
@@ -28,15 +27,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     search_fields = ("event_key", "recipient", "last_error")
     readonly_fields = [f.name for f in Delivery._meta.fields]
     date_hierarchy = "created_at"
-    actions = ("retry",)
+    actions = (deliveries_retry_action,)
 
     def has_add_permission(self, request):
         return False
-
-    @admin.action(description=_("Retry selected deliveries now"))
-    def retry(self, request, queryset):
-        count = 0
-        for delivery in queryset.exclude(status=Delivery.Status.SENT):
-            delivery_retry(delivery)
-            count += 1
-        self.message_user(request, _("%(count)d deliveries queued again.") % {"count": count})

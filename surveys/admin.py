@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from integrations.admin import WebhookSettingsInline
 from surveys.models import Customer, IngestionSource, Response, Survey
 
 
@@ -38,6 +39,7 @@ class IngestionSourceAdmin(admin.ModelAdmin):
     readonly_fields = ("key_prefix", "created_at")
     prepopulated_fields = {"slug": ("name",)}
     actions = ("issue_new_key",)
+    inlines = (WebhookSettingsInline,)
 
     @admin.action(description=_("Issue a new key (the old one stops working)"))
     def issue_new_key(self, request, queryset):

@@ -18,25 +18,53 @@ from surveys.models import ContactChannel, Customer, IngestionSource, Response, 
 from surveys.services import CustomerData, ResponseData
 
 
+def unstorable_text(value) -> bool:
+    """NUL characters and unpaired surrogates are valid JSON but not storable text
+    (PostgreSQL refuses both): they must be a 400, never a 500."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return True
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(unstorable_text(k) or unstorable_text(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(unstorable_text(v) for v in value)
+    return False
+
+
+UNSTORABLE_MESSAGE = _("Must not contain NUL (\\u0000) characters or unpaired surrogates.")
+
+
 class StrictCharField(serializers.CharField):
     """A JSON string, nothing else (DRF would turn 12 or True into '12'/'True')."""
 
-    default_error_messages = {"invalid": _("Must be a string.")}
+    default_error_messages = {"invalid": _("Must be a string."), "unstorable": UNSTORABLE_MESSAGE}
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
+        if unstorable_text(data):
+            self.fail("unstorable")
         return super().to_internal_value(data)
 
 
 class IdentifierField(serializers.CharField):
     """An external identifier: a string, or a whole number sent by systems with numeric ids."""
 
-    default_error_messages = {"invalid": _("Must be a string or a whole number.")}
+    default_error_messages = {
+        "invalid": _("Must be a string or a whole number."),
+        "unstorable": UNSTORABLE_MESSAGE,
+    }
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, str | int):
             self.fail("invalid")
+        if unstorable_text(data):
+            self.fail("unstorable")
         return super().to_internal_value(str(data))
 
 
@@ -158,6 +186,11 @@ class ResponseInSerializer(serializers.Serializer):
                 _("Survey '%(slug)s' is not active.") % {"slug": slug}
             )
         return survey
+
+    def validate_metadata(self, value: dict) -> dict:
+        if unstorable_text(value):
+            raise serializers.ValidationError(UNSTORABLE_MESSAGE)
+        return value
 
     def validate_responded_at(self, value: dt.datetime) -> dt.datetime:
         limit = timezone.now() + dt.timedelta(seconds=settings.FUTURE_TOLERANCE_SECONDS)

@@ -8,6 +8,7 @@ from tickets.models import (
     ContactAttempt,
     EscalationLevel,
     PriorityRule,
+    RerateInvitation,
     Resolution,
     ResolutionCode,
     RootCause,
@@ -20,6 +21,8 @@ from tickets.models import (
     TicketEvent,
     WorkingHours,
 )
+from tickets.selectors import tickets_visible_to
+from tickets.sla_admin import sla_recalculate_policy_tickets, sla_recalculate_tickets
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -120,9 +123,11 @@ class TicketAdmin(admin.ModelAdmin):
         "recovered",
     )
     inlines = (ClockInline, ContactAttemptInline, ResolutionInline, TimelineInline)
+    actions = (sla_recalculate_tickets,)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("clocks")
+        # Staff see only the tickets their role allows; others are 404 here too.
+        return tickets_visible_to(request.user).prefetch_related("clocks")
 
     def get_search_results(self, request, queryset, search_term):
         prefix = f"{settings.TICKET_PREFIX}-".lower()
@@ -210,6 +215,7 @@ class SlaPolicyAdmin(admin.ModelAdmin):
     list_filter = ("is_default", "calendar")
     search_fields = ("name",)
     inlines = (SlaPolicyRuleInline, EscalationLevelInline)
+    actions = (sla_recalculate_policy_tickets,)
 
 
 @admin.register(SlaClock)
@@ -302,4 +308,16 @@ class TicketEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RerateInvitation)
+class RerateInvitationAdmin(admin.ModelAdmin):
+    list_display = ("ticket", "email", "send_at", "sent_at", "used_at", "cancelled_at")
+    list_filter = ("sent_at", "used_at")
+    list_select_related = ("ticket",)
+    search_fields = ("=ticket__id", "email")
+    readonly_fields = [f.name for f in RerateInvitation._meta.fields]
+
+    def has_add_permission(self, request):
         return False

@@ -7,6 +7,8 @@ from django.db import transaction
 
 SWEEP_TASK = "tickets.sla_sweep"
 FLUSH_TASK = "notifications.deliveries_flush"
+RERATE_TASK = "tickets.rerate_invitations_send"
+AUTOCLOSE_TASK = "tickets.tickets_autoclose"
 
 
 @transaction.atomic
@@ -27,6 +29,8 @@ def periodic_tasks_setup(
             FLUSH_TASK,
             flush_interval or settings.OUTBOX_FLUSH_INTERVAL,
         ),
+        ("Re-rate invitations", RERATE_TASK, 300),
+        ("Close resolved tickets", AUTOCLOSE_TASK, 900),
     ]
     done = []
     for name, task, seconds in wanted:
