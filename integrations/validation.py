@@ -73,21 +73,7 @@ def response_data(
     serializer = ResponseInSerializer(data=item, context=context if context is not None else {})
     if not serializer.is_valid():
         raise Invalid(flatten_errors(serializer.errors))
-    data = serializer.to_response_data()
-    if _has_nul(data.metadata):
-        # PostgreSQL's jsonb refuses U+0000; catching it here keeps it a 400, not a 5xx.
-        raise Invalid({"metadata": [_("Must not contain NUL (\\u0000) characters.")]})
-    return data
-
-
-def _has_nul(value) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
+    return serializer.to_response_data()
 
 
 def unknown_csv_columns(header: list[str]) -> list[str]:
