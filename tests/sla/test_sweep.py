@@ -201,7 +201,12 @@ def test_setup_periodic_tasks_is_idempotent(db, settings):
     call_command("setup_periodic_tasks", stdout=io.StringIO())
     call_command("setup_periodic_tasks", stdout=io.StringIO())
     tasks = {t.task: t.interval.every for t in PeriodicTask.objects.select_related("interval")}
-    assert tasks == {"tickets.sla_sweep": 30, "notifications.deliveries_flush": 30}
+    assert tasks == {
+        "tickets.sla_sweep": 30,
+        "notifications.deliveries_flush": 30,
+        "tickets.rerate_invitations_send": 300,
+        "tickets.tickets_autoclose": 900,
+    }
     call_command("setup_periodic_tasks", "--sla-interval", "5", stdout=io.StringIO())
     assert PeriodicTask.objects.get(task="tickets.sla_sweep").interval.every == 5
     assert PeriodicTask.objects.count() == 2
