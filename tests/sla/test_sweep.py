@@ -209,5 +209,5 @@ def test_setup_periodic_tasks_is_idempotent(db, settings):
     }
     call_command("setup_periodic_tasks", "--sla-interval", "5", stdout=io.StringIO())
     assert PeriodicTask.objects.get(task="tickets.sla_sweep").interval.every == 5
-    assert PeriodicTask.objects.count() == 2
+    assert PeriodicTask.objects.count() == 4
     assert IntervalSchedule.objects.filter(every=30).count() == 1
