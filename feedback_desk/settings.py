@@ -1,4 +1,4 @@
-"""Settings come from the environment (see config/example.env).
+"""Settings come from the environment (see config/env.example).
 
 With nothing set, the product runs on the embedded default: SQLite and Celery's
 filesystem transport under var/, so a newcomer needs no services.
