@@ -11,9 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from notifications.services import notify
 from surveys.models import Category, ContactChannel, Response
-from tickets import routing, sla
+from tickets import routing, sla, sla_notify
 from tickets.events import event_record
 from tickets.exceptions import (
     ContactRequired,
@@ -116,24 +115,8 @@ def ticket_open_or_attach(*, response: Response, now: dt.datetime | None = None)
         at=now,
     )
     sla.clocks_start(ticket, now)
-    notify(
-        event_key=f"ticket:{ticket.pk}:created",
-        topic="ticket.created",
-        payload=ticket_payload(ticket),
-        emails=[ticket.assignee.email] if ticket.assignee_id else [],
-        email_subject=f"[{ticket.reference}] New detractor follow-up: {ticket.customer}",
-        email_body=(
-            f"{ticket.customer} answered {response.score}: {response.comment}\n\n"
-            f"Open the ticket: {ticket_url(ticket)}"
-        ),
-    )
+    sla_notify.ticket_opened_notify(ticket)
     return ticket
-
-
-def ticket_url(ticket: Ticket) -> str:
-    from django.conf import settings
-
-    return f"{settings.SITE_URL.rstrip('/')}/tickets/{ticket.pk}/"
 
 
 # --- the state machine ------------------------------------------------------------------
@@ -320,15 +303,8 @@ def ticket_assign(
         },
         at=now,
     )
-    if assignee is not None and assignee != by and assignee.email:
-        notify(
-            event_key=f"ticket:{locked.pk}:assigned:{assignee.pk}:{now.isoformat()}",
-            topic="ticket.assigned",
-            payload=ticket_payload(locked),
-            emails=[assignee.email],
-            email_subject=f"[{locked.reference}] Assigned to you: {locked.customer}",
-            email_body=f"Open the ticket: {ticket_url(locked)}",
-        )
+    if assignee is not None and assignee != by:
+        sla_notify.ticket_assigned_notify(locked, assignee, now)
     return _sync(ticket, locked)
 
 

@@ -1,5 +1,6 @@
-"""What the SLA engine tells people: emails rendered in each recipient's language and
-time zone, and one webhook per subscribed endpoint. Rows go to the outbox in the caller's
+"""What tickets tell people (opened, assigned, SLA warnings, breaches, escalations,
+callbacks): emails rendered in each recipient's language and time zone, and one webhook
+per subscribed endpoint. Rows go to the outbox in the caller's
 transaction; the event key makes each (event, channel, recipient) unique."""
 
 from __future__ import annotations
@@ -200,4 +201,47 @@ def callback_notify(attempt: ContactAttempt, ticket: Ticket, *, outbox=None) -> 
         payload=payload,
         render=render,
         outbox=outbox,
+    )
+
+
+def ticket_opened_notify(ticket: Ticket) -> None:
+    """A new detractor follow-up: the assignee by email, subscribers by webhook."""
+    response = ticket.origin_response
+
+    def render(user):
+        subject = _("[%(ref)s] New detractor follow-up: %(customer)s") % {
+            "ref": ticket.reference,
+            "customer": ticket.customer,
+        }
+        body = _("%(customer)s answered %(score)d: %(comment)s\n\nOpen the ticket: %(url)s") % {
+            "customer": ticket.customer,
+            "score": response.score,
+            "comment": response.comment,
+            "url": _ticket_url(ticket),
+        }
+        return subject, body
+
+    _send(
+        [ticket.assignee],
+        event_key=f"ticket:{ticket.pk}:created",
+        topic="ticket.created",
+        payload=_payload(ticket),
+        render=render,
+    )
+
+
+def ticket_assigned_notify(ticket: Ticket, assignee, now: dt.datetime) -> None:
+    def render(user):
+        subject = _("[%(ref)s] Assigned to you: %(customer)s") % {
+            "ref": ticket.reference,
+            "customer": ticket.customer,
+        }
+        return subject, _("Open the ticket: %(url)s") % {"url": _ticket_url(ticket)}
+
+    _send(
+        [assignee],
+        event_key=f"ticket:{ticket.pk}:assigned:{assignee.pk}:{now.isoformat()}",
+        topic="ticket.assigned",
+        payload=_payload(ticket),
+        render=render,
     )

@@ -137,13 +137,13 @@ def test_new_ticket_reaches_a_webhook_through_the_real_worker(stack, survey):
         return [
             json.loads(raw)
             for _, raw in receiver.received
-            if json.loads(raw)["data"]["id"] == ticket_id
+            if json.loads(raw)["data"]["ticket"]["id"] == ticket_id
         ]
 
     payloads = wait_until(delivered, 20, "the worker to deliver the ticket.created webhook")
     assert len(payloads) == 1
     headers, raw = next(
-        (h, r) for h, r in receiver.received if json.loads(r)["data"]["id"] == ticket_id
+        (h, r) for h, r in receiver.received if json.loads(r)["data"]["ticket"]["id"] == ticket_id
     )
     expected = "sha256=" + hmac.new(b"s3cret", raw, hashlib.sha256).hexdigest()
     headers = {name.lower(): value for name, value in headers.items()}
