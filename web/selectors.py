@@ -236,7 +236,7 @@ def dashboard_data(
         n_recovered=Count("pk", filter=Q(recovered=True)),
         n_rerated=Count("pk", filter=Q(recovered__isnull=False)),
     )
-    sla = sla_report(period=period, base=scope)
+    sla = sla_report(period=period, base=scope, now=now)
     durations = in_period.aggregate(
         **{
             f"fc_{i}": Count("pk", filter=_bucket_q("first_contacted_at", lo, hi))
