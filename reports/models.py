@@ -68,7 +68,9 @@ class ResponseRollupState(models.Model):
         verbose_name_plural = _("NPS rollup state")
 
     def __str__(self) -> str:
-        return f"NPS rollup up to #{self.response_id_mark}"
+        if self.response_id_mark is None:
+            return str(_("NPS rollup (not built yet)"))
+        return _("NPS rollup up to answer #%(mark)d") % {"mark": self.response_id_mark}
 
 
 class ResponseDayStale(models.Model):

@@ -251,6 +251,22 @@ def test_answers_deleted_in_the_admin_leave_the_rollup_at_the_next_refresh(
     assert not ResponseDayStale.objects.exists()
     assert nps_report()["overall"] == nps_report_live()["overall"]
     assert nps_report()["overall"]["responses"] == 1
+    state = ResponseRollupState.objects.get()
+    page = client.get(f"/admin/reports/responserollupstate/{state.pk}/change/")
+    assert f"NPS rollup up to answer #{state.response_id_mark}" in page.content.decode()
+
+
+def test_beat_tasks_run_the_services(surveys):
+    from reports import tasks
+
+    customers = customers_make(2)
+    with time_machine.travel(T0 - dt.timedelta(hours=1), tick=False):
+        answers_bulk(random.Random(8), surveys, customers, 10, around=T0, days=3)
+    with time_machine.travel(T0, tick=False):
+        assert "rebuilt" in tasks.nps_rollup_refresh()
+        assert "0 days recounted" in tasks.nps_rollup_refresh()
+        assert "rebuilt" in tasks.nps_rollup_rebuild()
+    assert sum(r[-1] for r in rollup_rows()) == 10
 
 
 def test_refresh_twice_and_rebuild_give_the_same_rows(surveys):
