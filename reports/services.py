@@ -2,8 +2,10 @@
 
 The rollup counts exactly the answers with id ≤ the state's `response_id_mark`; the
 report adds every answer above the mark live. Moving the mark forward therefore only
-needs the days of the answers between the old and the new mark counted again, which is
-what a refresh does, plus the days that changed under the mark:
+needs the answers between the old and the new mark added to their days' counts (one
+grouped INSERT … ON CONFLICT DO UPDATE: the cost follows the new answers, also when a
+backdated import spreads them over many days), plus whole days counted again where
+something changed under the mark:
 
 - answers that committed late (ids are handed out at insert, the commit comes later): the
   mark stops at the newest id received NPS_ROLLUP_LAG ago, and the id ranges added in the
@@ -13,11 +15,11 @@ what a refresh does, plus the days that changed under the mark:
   they answered on;
 - answers deleted through the admin: `ResponseDayStale` marks.
 
-Counting a day again is delete + insert of its grouped counts, in the refresh's
-transaction; the state row is locked (SELECT … FOR UPDATE), so refreshes and rebuilds
-never interleave. The nightly rebuild (and `manage.py nps_rollup_rebuild`) recounts
-everything, which also covers what the refresh cannot see (rows deleted with raw SQL or
-`QuerySet.update`, e.g. a segment set in bulk).
+Counting a day again is delete + INSERT … SELECT of its grouped counts, idempotent, in
+the refresh's transaction; the state row is locked (SELECT … FOR UPDATE), so refreshes
+and rebuilds never interleave and the mark moves exactly once per addition. The nightly
+rebuild (and `manage.py nps_rollup_rebuild`) recounts everything, which also covers what
+the refresh cannot see (rows deleted with raw SQL, a segment set with `QuerySet.update`).
 """
 
 from __future__ import annotations
@@ -41,12 +43,17 @@ DAY = dt.timedelta(days=1)
 @dataclass(frozen=True)
 class RollupResult:
     mark: int
-    days: int
+    added: int  # answers added to their days' counts
+    days: int  # days counted again whole (a rebuild: all the days there are)
     rebuilt: bool
 
     def __str__(self) -> str:
-        what = "rebuilt" if self.rebuilt else f"{self.days} days recounted"
-        return f"NPS rollup up to answer #{self.mark}: {what}"
+        if self.rebuilt:
+            return f"NPS rollup up to answer #{self.mark}: rebuilt, {self.days} days"
+        return (
+            f"NPS rollup up to answer #{self.mark}: {self.added} answers added, "
+            f"{self.days} days recounted"
+        )
 
 
 def _lag() -> dt.timedelta:
@@ -73,9 +80,10 @@ def days_q(days: Iterable[dt.date]) -> Q:
     return q
 
 
-def _counts_insert(answers: QuerySet[Response]) -> int:
-    """INSERT … SELECT the answers' counts grouped by UTC day, survey and segment; returns
-    the rows written. Nothing passes through Python, however many days and segments."""
+def _counts_insert(answers: QuerySet[Response], *, add: bool = False) -> int:
+    """INSERT … SELECT the answers' counts grouped by UTC day, survey and segment (with
+    `add`, added to the rows already there); returns the rows written. Nothing passes
+    through Python, however many days and segments."""
     grouped = (
         answers.order_by()
         .annotate(day=utc_day())
@@ -84,14 +92,19 @@ def _counts_insert(answers: QuerySet[Response]) -> int:
     )
     sql, params = grouped.query.sql_with_params()
     table = connection.ops.quote_name(ResponseDay._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} "
-            "(day, survey_id, segment, promoters, passives, detractors, responses) "
-            'SELECT g."day", g."survey_id", g."customer__segment", g."p", g."pa", g."d", g."n" '
-            f"FROM ({sql}) g",
-            params,
+    counts = ("promoters", "passives", "detractors", "responses")
+    statement = (
+        f"INSERT INTO {table} (day, survey_id, segment, {', '.join(counts)}) "
+        'SELECT g."day", g."survey_id", g."customer__segment", g."p", g."pa", g."d", g."n" '
+        f"FROM ({sql}) g"
+    )
+    if add:
+        # WHERE true: SQLite's parser needs it between INSERT … SELECT and ON CONFLICT.
+        statement += " WHERE true ON CONFLICT (day, survey_id, segment) DO UPDATE SET " + ", ".join(
+            f"{c} = {table}.{c} + excluded.{c}" for c in counts
         )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
         return cursor.rowcount
 
 
@@ -183,7 +196,7 @@ def _rebuild(state: ResponseRollupState, now: dt.datetime) -> RollupResult:
     state.customers_checked_at = state.refreshed_at = state.rebuilt_at = now
     state.save()
     days = ResponseDay.objects.values("day").distinct().count()
-    return RollupResult(mark=mark, days=days, rebuilt=True)
+    return RollupResult(mark=mark, added=0, days=days, rebuilt=True)
 
 
 def nps_rollup_rebuild(*, now: dt.datetime | None = None) -> RollupResult:
@@ -217,28 +230,35 @@ def nps_rollup_refresh(*, now: dt.datetime | None = None) -> RollupResult | None
             return _rebuild(state, now)
         old = state.response_id_mark
         mark = max(_mark_at(now - _lag()), old)
-        days: set[dt.date] = set()
+        # Signatures and days are read before anything is counted: a row committing in
+        # between is then counted and seen as a change next time (harmless), never missed.
+        recount: set[dt.date] = set()
         horizon = now - _overlap()
         slices = [s for s in state.slices if dt.datetime.fromisoformat(s["at"]) >= horizon]
         for changed in _slices_changed(slices):
             fresh, found = _slice_scan(changed["lo"], changed["hi"], now)
             changed.update(n=fresh["n"], sum=fresh["sum"])
-            days |= found
+            recount |= found
+        added = 0
         if mark > old:
-            fresh, found = _slice_scan(old, mark, now)
+            fresh, _days = _slice_scan(old, mark, now)
             slices.append(fresh)
-            days |= found
+            added = fresh["n"]
         since = (state.customers_checked_at or now) - _lag()
-        days |= _customer_days(since)
+        recount |= _customer_days(since)
         stale = list(ResponseDayStale.objects.values_list("pk", "day"))
-        days |= {day for _pk, day in stale}
-        _days_recount(days, mark)
+        recount |= {day for _pk, day in stale}
+        if mark > old:
+            # The answers between the marks, added to their days' counts: the cost follows
+            # the new answers, not the size of the days (a backdated import touches many).
+            _counts_insert(Response.objects.filter(pk__gt=old, pk__lte=mark), add=True)
+        _days_recount(recount, mark)  # after the additions: it replaces those days whole
         ResponseDayStale.objects.filter(pk__in=[pk for pk, _day in stale]).delete()
         state.response_id_mark = mark
         state.slices = slices
         state.customers_checked_at = state.refreshed_at = now
         state.save()
-    return RollupResult(mark=mark, days=len(days), rebuilt=False)
+    return RollupResult(mark=mark, added=added, days=len(recount), rebuilt=False)
 
 
 def nps_rollup_days_stale(*, answers: QuerySet[Response]) -> None:

@@ -194,6 +194,21 @@ def test_refresh_picks_up_new_backdated_and_resegmented_answers(surveys):
         assert_same(segment=segment, period=Period(start=T0 - dt.timedelta(days=30)))
 
 
+def test_a_day_recounted_and_added_to_in_one_refresh_counts_each_answer_once(surveys):
+    survey, anna = surveys[0], customer(segment="smb")
+    day = T0 - dt.timedelta(days=4)
+    with time_machine.travel(T0 - dt.timedelta(hours=1), tick=False):
+        answer(survey, anna, 10, day)
+    nps_rollup_refresh(now=T0)
+    with time_machine.travel(T0 + dt.timedelta(minutes=1), tick=False):
+        customer_upsert(CustomerData(external_id=anna.external_id, attributes={"segment": "ent"}))
+        answer(survey, anna, 2, day + dt.timedelta(hours=1))  # new, on the recounted day
+    result = nps_rollup_refresh(now=T0 + dt.timedelta(minutes=3))
+    assert (result.added, result.days) == (1, 1)
+    assert rollup_rows() == [(day.date(), survey.pk, "ent", 1, 0, 1, 2)]
+    assert_same(interval="day")
+
+
 def test_the_mark_stays_behind_answers_received_in_the_last_lag(surveys, settings):
     """An answer received seconds ago may belong to a transaction that has not committed
     all its rows yet: the mark stops NPS_ROLLUP_LAG earlier, the report counts it live."""
