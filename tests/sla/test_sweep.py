@@ -195,7 +195,7 @@ def test_sla_sweep_command_reports_what_it_did(survey, source, team, policy_24x7
 
 
 def test_setup_periodic_tasks_is_idempotent(db, settings):
-    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+    from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
     settings.SLA_SWEEP_INTERVAL = 30
     call_command("setup_periodic_tasks", stdout=io.StringIO())
@@ -216,3 +216,4 @@ def test_setup_periodic_tasks_is_idempotent(db, settings):
     assert PeriodicTask.objects.get(task="tickets.sla_sweep").interval.every == 5
     assert PeriodicTask.objects.count() == 6
     assert IntervalSchedule.objects.filter(every=30).count() == 1
+    assert CrontabSchedule.objects.count() == 1
