@@ -241,11 +241,13 @@ def _nps_report_rollup(*, survey, segment, period: Period, interval: str) -> dic
     if first is not None:
         rolled = rolled.filter(day__gte=first)
         whole &= Q(responded_at__gte=utc_day_start(first))
-        arms.append(Q(responded_at__gte=period.start, responded_at__lt=utc_day_start(first)))
+        if period.start < utc_day_start(first):
+            arms.append(Q(responded_at__gte=period.start, responded_at__lt=utc_day_start(first)))
     if end is not None:
         rolled = rolled.filter(day__lt=end)
         whole &= Q(responded_at__lt=utc_day_start(end))
-        arms.append(Q(responded_at__gte=utc_day_start(end), responded_at__lt=period.end))
+        if utc_day_start(end) < period.end:
+            arms.append(Q(responded_at__gte=utc_day_start(end), responded_at__lt=period.end))
     rolled = (
         rolled.order_by()
         .values("day")
