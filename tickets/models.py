@@ -367,6 +367,8 @@ class Ticket(models.Model):
                 fields=["assignee", "status", "next_due_at"], name="ticket_assignee_due_idx"
             ),
             models.Index(fields=["team", "status", "next_due_at"], name="ticket_team_due_idx"),
+            # the API's list of all visible tickets (any status), nearest deadline first
+            models.Index(fields=["next_due_at"], name="ticket_next_due_idx"),
             models.Index(fields=["status", "created_at"], name="ticket_status_created_idx"),
             models.Index(fields=["status", "resolved_at"], name="ticket_status_resolved_idx"),
         ]

@@ -177,8 +177,10 @@ def dashboard_data(
     )
     at_risk = list(
         open_tickets.filter(sla_state__in=[SlaClock.State.AT_RISK, SlaClock.State.BREACHED])
-        .select_related("customer", "team", "assignee")
-        .prefetch_related(Prefetch("clocks", queryset=SlaClock.objects.order_by("kind")))
+        .select_related("team", "assignee")
+        .prefetch_related(  # not joined: see tickets.selectors.queue_base
+            "customer", Prefetch("clocks", queryset=SlaClock.objects.order_by("kind"))
+        )
         .order_by(F("next_due_at").asc(nulls_last=True), "pk")[:15]
     )
     local_now = timezone.localtime(now)

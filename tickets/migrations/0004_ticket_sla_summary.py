@@ -62,6 +62,10 @@ class Migration(migrations.Migration):
                 fields=["team", "status", "next_due_at"], name="ticket_team_due_idx"
             ),
         ),
+        migrations.AddIndex(
+            model_name="ticket",
+            index=models.Index(fields=["next_due_at"], name="ticket_next_due_idx"),
+        ),
         # (assignee, status) is a prefix of ticket_assignee_due_idx
         migrations.RemoveIndex(model_name="ticket", name="ticket_assignee_status_idx"),
     ]
