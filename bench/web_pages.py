@@ -269,6 +269,7 @@ def main() -> None:
     client.force_login(manager)
     results["queue: all my teams (manager)"] = timed(client, "/queue/all/", args.runs)
     results["queue: all, breached filter"] = timed(client, "/queue/all/?sla=breached", args.runs)
+    results["api: ticket list (manager)"] = timed(client, "/api/v1/tickets/", args.runs)
     results["ticket page"] = timed(client, f"/tickets/{busy_ticket.pk}/", args.runs)
     results["dashboard (30 days)"] = timed(client, "/dashboard/", max(10, args.runs // 3))
     base = statistics.median(results["baseline: login page"])

@@ -305,3 +305,46 @@ def test_queue_order_and_sla_filter_match_the_subqueries_they_replace(
         new = [t.pk for t in ticket_queue(user=manager, filters={"sla": name})]
         old = list(old_queue.filter(q).order_by(*old_orderings["due"]).values_list("pk", flat=True))
         assert new == old and new, name
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_sweep_never_waits_for_a_ticket_an_agent_holds(survey, source, team, policy_24x7):
+    """The services lock a ticket, then its clocks; the sweep locks clocks, then writes
+    tickets. Were it to wait for a held ticket, the two could deadlock: instead it leaves
+    that ticket's clocks for its next round."""
+    import threading
+
+    from django.db import transaction
+
+    busy = ticket_open(survey=survey, source=source, now=T0)
+    free = ticket_open(survey=survey, source=source, now=T0)
+    held, release = threading.Event(), threading.Event()
+
+    def agent_action():
+        try:
+            with transaction.atomic():
+                Ticket.objects.select_for_update().get(pk=busy.pk)
+                held.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=agent_action)
+    thread.start()
+    assert held.wait(10)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '3s'")  # a wait would fail the sweep
+        result = sla_sweep(now=T0 + 45 * MIN)
+    finally:
+        release.set()
+        thread.join(30)
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+    assert result.warnings == 1
+    assert summary(free) == (T0 + 60 * MIN, "at_risk")
+    assert summary(busy) == (T0 + 60 * MIN, "running")
+    assert sla_sweep(now=T0 + 45 * MIN).warnings == 1  # its turn, once released
+    assert summary(busy) == (T0 + 60 * MIN, "at_risk")
+    assert_summaries_true()
