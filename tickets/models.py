@@ -346,7 +346,7 @@ class Ticket(models.Model):
         _("nearest SLA deadline"), null=True, blank=True, editable=False
     )
     sla_state = models.CharField(
-        _("SLA state"), max_length=16, blank=True, default="", editable=False
+        _("SLA state"), max_length=16, blank=True, default="", db_default="", editable=False
     )
 
     class Meta:

@@ -45,7 +45,12 @@ class Migration(migrations.Migration):
             model_name="ticket",
             name="sla_state",
             field=models.CharField(
-                blank=True, default="", editable=False, max_length=16, verbose_name="SLA state"
+                blank=True,
+                default="",
+                db_default="",  # raw INSERTs (benchmarks, data loads) need not name it
+                editable=False,
+                max_length=16,
+                verbose_name="SLA state",
             ),
         ),
         # before the indexes: filling indexed columns would cost more
