@@ -164,6 +164,15 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic loops (seconds). They query indexed "due" columns, like healthchecks' sendalerts.
 SLA_SWEEP_INTERVAL = env.int("SLA_SWEEP_INTERVAL", default=30)
 OUTBOX_FLUSH_INTERVAL = env.int("OUTBOX_FLUSH_INTERVAL", default=30)
+# The daily NPS rollup (reports.services): refreshed every NPS_ROLLUP_INTERVAL seconds;
+# answers received in the last NPS_ROLLUP_LAG seconds are always counted live (a bound on
+# how long an ingesting transaction may stay open); answers committed later than that are
+# still found if they arrived within NPS_ROLLUP_OVERLAP seconds. Rebuilt nightly at
+# NPS_ROLLUP_REBUILD_HOUR (UTC).
+NPS_ROLLUP_INTERVAL = env.int("NPS_ROLLUP_INTERVAL", default=60)
+NPS_ROLLUP_LAG = env.int("NPS_ROLLUP_LAG", default=60)
+NPS_ROLLUP_OVERLAP = env.int("NPS_ROLLUP_OVERLAP", default=3600)
+NPS_ROLLUP_REBUILD_HOUR = env.int("NPS_ROLLUP_REBUILD_HOUR", default=3)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

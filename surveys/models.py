@@ -124,7 +124,11 @@ class Customer(models.Model):
                 name="customer_has_identity",
             ),
         ]
-        indexes = [models.Index(fields=["email"], name="customer_email_idx")]
+        indexes = [
+            models.Index(fields=["email"], name="customer_email_idx"),
+            # The NPS rollup's refresh looks for customers changed since its last run.
+            models.Index(fields=["updated_at"], name="customer_updated_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name or self.email or self.external_id or f"#{self.pk}"

@@ -9,16 +9,19 @@ SWEEP_TASK = "tickets.sla_sweep"
 FLUSH_TASK = "notifications.deliveries_flush"
 RERATE_TASK = "tickets.rerate_invitations_send"
 AUTOCLOSE_TASK = "tickets.tickets_autoclose"
+NPS_REFRESH_TASK = "reports.nps_rollup_refresh"
+NPS_REBUILD_TASK = "reports.nps_rollup_rebuild"
 
 
 @transaction.atomic
 def periodic_tasks_setup(
     *, sla_interval: int | None = None, flush_interval: int | None = None
-) -> list[tuple[str, int, bool]]:
-    """Returns (task, every seconds, created) for each periodic task."""
-    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+) -> list[tuple[str, int | str, bool]]:
+    """Returns (task, every seconds or the daily UTC time "HH:MM", created) for each task."""
+    from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
-    wanted = [
+    rebuild_hour = getattr(settings, "NPS_ROLLUP_REBUILD_HOUR", 3)
+    wanted: list[tuple[str, str, int | str]] = [
         (
             "SLA sweep",
             SWEEP_TASK,
@@ -31,22 +34,39 @@ def periodic_tasks_setup(
         ),
         ("Re-rate invitations", RERATE_TASK, 300),
         ("Close resolved tickets", AUTOCLOSE_TASK, 900),
+        ("NPS rollup refresh", NPS_REFRESH_TASK, getattr(settings, "NPS_ROLLUP_INTERVAL", 60)),
+        # Daily at a quiet hour: also corrects what the refresh cannot see (SQL deletes).
+        ("NPS rollup rebuild", NPS_REBUILD_TASK, f"{rebuild_hour:02d}:30"),
     ]
     done = []
-    for name, task, seconds in wanted:
-        if seconds < 1:
-            raise ValueError(f"{task}: interval must be at least 1 second")
-        every, _ = IntervalSchedule.objects.get_or_create(
-            every=seconds, period=IntervalSchedule.SECONDS
-        )
+    for name, task, when in wanted:
+        interval = crontab = None
+        if isinstance(when, int):
+            if when < 1:
+                raise ValueError(f"{task}: interval must be at least 1 second")
+            interval, _ = IntervalSchedule.objects.get_or_create(
+                every=when, period=IntervalSchedule.SECONDS
+            )
+        else:
+            hour, minute = when.split(":")
+            crontab, _ = CrontabSchedule.objects.get_or_create(
+                minute=str(int(minute)),
+                hour=str(int(hour)),
+                day_of_week="*",
+                day_of_month="*",
+                month_of_year="*",
+                timezone="UTC",
+            )
         periodic, created = PeriodicTask.objects.select_for_update().get_or_create(
             name=name,
-            defaults={"task": task, "interval": every, "enabled": True},
+            defaults={"task": task, "interval": interval, "crontab": crontab, "enabled": True},
         )
-        changed = (periodic.task, periodic.interval_id, periodic.enabled) != (task, every.pk, True)
-        if changed:
-            periodic.task, periodic.interval, periodic.enabled = task, every, True
-            periodic.crontab = periodic.solar = periodic.clocked = None
+        current = (periodic.task, periodic.interval_id, periodic.crontab_id, periodic.enabled)
+        wanted_now = (task, getattr(interval, "pk", None), getattr(crontab, "pk", None), True)
+        if current != wanted_now:
+            periodic.task, periodic.interval, periodic.crontab = task, interval, crontab
+            periodic.enabled = True
+            periodic.solar = periodic.clocked = None
             periodic.save()
-        done.append((task, seconds, created))
+        done.append((task, when, created))
     return done

@@ -195,19 +195,25 @@ def test_sla_sweep_command_reports_what_it_did(survey, source, team, policy_24x7
 
 
 def test_setup_periodic_tasks_is_idempotent(db, settings):
-    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+    from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
     settings.SLA_SWEEP_INTERVAL = 30
     call_command("setup_periodic_tasks", stdout=io.StringIO())
     call_command("setup_periodic_tasks", stdout=io.StringIO())
-    tasks = {t.task: t.interval.every for t in PeriodicTask.objects.select_related("interval")}
+    tasks = {
+        t.task: t.interval.every if t.interval else f"{t.crontab.hour}:{t.crontab.minute}"
+        for t in PeriodicTask.objects.select_related("interval", "crontab")
+    }
     assert tasks == {
         "tickets.sla_sweep": 30,
         "notifications.deliveries_flush": 30,
         "tickets.rerate_invitations_send": 300,
         "tickets.tickets_autoclose": 900,
+        "reports.nps_rollup_refresh": 60,
+        "reports.nps_rollup_rebuild": "3:30",
     }
     call_command("setup_periodic_tasks", "--sla-interval", "5", stdout=io.StringIO())
     assert PeriodicTask.objects.get(task="tickets.sla_sweep").interval.every == 5
-    assert PeriodicTask.objects.count() == 4
+    assert PeriodicTask.objects.count() == 6
     assert IntervalSchedule.objects.filter(every=30).count() == 1
+    assert CrontabSchedule.objects.count() == 1

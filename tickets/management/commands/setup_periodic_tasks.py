@@ -4,15 +4,19 @@ from tickets.periodic import periodic_tasks_setup
 
 
 class Command(BaseCommand):
-    help = "Creates or updates the celery beat schedule (SLA sweep, outbox flush). Idempotent."
+    help = (
+        "Creates or updates the celery beat schedule (SLA sweep, outbox flush, re-rate "
+        "invitations, auto-close, NPS rollup refresh and nightly rebuild). Idempotent."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--sla-interval", type=int, help="seconds (SLA_SWEEP_INTERVAL)")
         parser.add_argument("--flush-interval", type=int, help="seconds (OUTBOX_FLUSH_INTERVAL)")
 
     def handle(self, *args, **options):
-        for task, seconds, created in periodic_tasks_setup(
+        for task, when, created in periodic_tasks_setup(
             sla_interval=options["sla_interval"], flush_interval=options["flush_interval"]
         ):
             verb = "created" if created else "up to date"
-            self.stdout.write(f"{task}: every {seconds}s ({verb})")
+            schedule = f"every {when}s" if isinstance(when, int) else f"daily at {when} UTC"
+            self.stdout.write(f"{task}: {schedule} ({verb})")
