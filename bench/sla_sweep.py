@@ -181,11 +181,16 @@ SEED_SQL = [
 def seed(ids: dict, lo: int, hi: int, now: dt.datetime) -> None:
     from django.db import connection, transaction
 
+    from tickets.sla import SUMMARY_UPDATE_SQL
+
+    # the tickets' queue summary of their clocks, as the SLA code keeps it
+    summary_sql = SUMMARY_UPDATE_SQL.format(where="id >= %(lo)s AND id < %(hi)s")
     for start in range(lo, hi, CHUNK):
         params = {**ids, "lo": start, "hi": min(start + CHUNK, hi), "now": now}
         with transaction.atomic(), connection.cursor() as cursor:
             for sql in SEED_SQL:
                 cursor.execute(sql, params)
+            cursor.execute(summary_sql, params)
     with connection.cursor() as cursor:
         for table in ("surveys_customer", "surveys_response", "tickets_ticket"):
             cursor.execute(
@@ -198,6 +203,8 @@ def make_due(first_ticket: int, now: dt.datetime, count: int = DUE) -> None:
     """`count` first-contact clocks passed their deadline a minute ago (warned already)."""
     from django.db import connection
 
+    from tickets.sla import SUMMARY_UPDATE_SQL
+
     with connection.cursor() as cursor:
         cursor.execute(
             """UPDATE tickets_slaclock SET state = 'at_risk', warned_at = %(past)s,
@@ -207,6 +214,10 @@ def make_due(first_ticket: int, now: dt.datetime, count: int = DUE) -> None:
             {"past": now - dt.timedelta(minutes=1), "lo": first_ticket, "hi": first_ticket + count},
         )
         assert cursor.rowcount == count
+        cursor.execute(
+            SUMMARY_UPDATE_SQL.format(where="id >= %(lo)s AND id < %(hi)s"),
+            {"lo": first_ticket, "hi": first_ticket + count},
+        )
         cursor.execute("ANALYZE")
 
 

@@ -22,6 +22,7 @@ from tickets.models import (
     WorkingHours,
 )
 from tickets.selectors import tickets_visible_to
+from tickets.sla import ticket_sla_summary_refresh
 from tickets.sla_admin import sla_recalculate_policy_tickets, sla_recalculate_tickets
 
 
@@ -237,6 +238,16 @@ class SlaClockAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    # Deleting a clock changes its ticket's queue summary (Ticket.next_due_at, sla_state).
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        ticket_sla_summary_refresh([obj.ticket_id])
+
+    def delete_queryset(self, request, queryset):
+        ticket_ids = list(queryset.values_list("ticket_id", flat=True))
+        super().delete_queryset(request, queryset)
+        ticket_sla_summary_refresh(ticket_ids)
 
 
 @admin.register(RoutingRule)

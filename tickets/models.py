@@ -287,6 +287,9 @@ class PriorityRule(models.Model):
         return f"{self.position}: → {self.get_priority_display()}"
 
 
+SLA_SUMMARY_FIELDS = ("next_due_at", "sla_state")
+
+
 class Ticket(models.Model):
     """A follow-up case for a detractor. At most one open ticket per customer."""
 
@@ -336,6 +339,15 @@ class Ticket(models.Model):
         blank=True,
         help_text=_("After re-rating: did the customer leave the detractor range?"),
     )
+    # A summary of the clocks, so the queue sorts and filters without reading them. Written
+    # only by tickets.sla.ticket_sla_summary_refresh after every clock change (a full save()
+    # of a stale object leaves them alone); `manage.py sla_summary_rebuild` repairs them.
+    next_due_at = models.DateTimeField(
+        _("nearest SLA deadline"), null=True, blank=True, editable=False
+    )
+    sla_state = models.CharField(
+        _("SLA state"), max_length=16, blank=True, default="", db_default="", editable=False
+    )
 
     class Meta:
         verbose_name = _("ticket")
@@ -350,7 +362,13 @@ class Ticket(models.Model):
         ]
         indexes = [
             models.Index(fields=["team", "status", "created_at"], name="ticket_team_status_idx"),
-            models.Index(fields=["assignee", "status"], name="ticket_assignee_status_idx"),
+            # the queue: nearest deadline first within an agent's or a team's open tickets
+            models.Index(
+                fields=["assignee", "status", "next_due_at"], name="ticket_assignee_due_idx"
+            ),
+            models.Index(fields=["team", "status", "next_due_at"], name="ticket_team_due_idx"),
+            # the API's list of all visible tickets (any status), nearest deadline first
+            models.Index(fields=["next_due_at"], name="ticket_next_due_idx"),
             models.Index(fields=["status", "created_at"], name="ticket_status_created_idx"),
             models.Index(fields=["status", "resolved_at"], name="ticket_status_resolved_idx"),
             # reports: the tickets of some teams opened in a period
@@ -364,6 +382,15 @@ class Ticket(models.Model):
         self.priority_rank = PRIORITY_RANK.get(self.priority, 20)
         if kwargs.get("update_fields") is not None and "priority" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "priority_rank"}
+        elif kwargs.get("update_fields") is None and not args and not self._state.adding:
+            if not kwargs.get("force_insert"):
+                # An object loaded before a clock changed must not write back old summaries.
+                skipped = {*SLA_SUMMARY_FIELDS, *self.get_deferred_fields()}
+                kwargs["update_fields"] = [
+                    f.name
+                    for f in self._meta.concrete_fields
+                    if not f.primary_key and f.attname not in skipped and f.name not in skipped
+                ]
         super().save(*args, **kwargs)
 
     @property

@@ -209,7 +209,7 @@ class TicketListSerializer(serializers.Serializer):
     comment = serializers.CharField(source="origin_response.comment")
     survey = serializers.CharField(source="origin_response.survey.slug")
     created_at = serializers.DateTimeField()
-    due_at = serializers.DateTimeField(source="next_due", allow_null=True)
+    due_at = serializers.DateTimeField(source="next_due_at", allow_null=True)
     sla = serializers.SerializerMethodField()
 
     @extend_schema_field(SlaSerializer)

@@ -13,14 +13,68 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from tickets.events import event_record
 from tickets.models import SlaClock, SlaPolicy, SlaPolicyRule, Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
+
+# --- the ticket's summary of its clocks (Ticket.next_due_at, Ticket.sla_state) ----------
+# The queue sorts by the nearest running deadline and filters by the worst state without
+# reading the clocks; these two expressions are the only definition of those values. Every
+# function below that changes a clock calls ticket_sla_summary_refresh before returning.
+
+# Earliest deadline among the clocks still counting (not met, not paused).
+NEXT_DUE_SQL = """(
+    SELECT MIN(c.due_at) FROM tickets_slaclock c
+    WHERE c.ticket_id = tickets_ticket.id AND c.met_at IS NULL AND c.paused_at IS NULL
+)"""
+# Worst state among the unmet clocks: breached > at_risk > running; '' otherwise (no unmet
+# clock, or only paused ones).
+SLA_STATE_SQL = """(
+    SELECT CASE MAX(CASE c.state WHEN 'breached' THEN 3 WHEN 'at_risk' THEN 2
+                                 WHEN 'running' THEN 1 ELSE 0 END)
+           WHEN 3 THEN 'breached' WHEN 2 THEN 'at_risk' WHEN 1 THEN 'running' ELSE '' END
+    FROM tickets_slaclock c
+    WHERE c.ticket_id = tickets_ticket.id AND c.met_at IS NULL
+)"""
+SUMMARY_UPDATE_SQL = (
+    f"UPDATE tickets_ticket SET next_due_at = {NEXT_DUE_SQL}, sla_state = {SLA_STATE_SQL} "
+    "WHERE {where}"
+)
+SUMMARY_CHUNK = 500  # ids per statement: well under SQLite's bound-parameter limit
+
+
+def ticket_sla_summary_refresh(ticket_ids: Iterable[int]) -> int:
+    """Recomputes next_due_at and sla_state of these tickets from their clock rows, in one
+    UPDATE per 500 tickets. Call it after writing clocks, in the same transaction."""
+    ids = sorted({int(pk) for pk in ticket_ids})
+    updated = 0
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), SUMMARY_CHUNK):
+            chunk = ids[start : start + SUMMARY_CHUNK]
+            where = f"id IN ({', '.join(['%s'] * len(chunk))})"
+            cursor.execute(SUMMARY_UPDATE_SQL.format(where=where), chunk)
+            updated += cursor.rowcount
+    return updated
+
+
+def ticket_sla_summary_stale(first_id: int, last_id: int) -> list[int]:
+    """Ids in [first_id, last_id] whose stored summary differs from their clocks."""
+    sql = (
+        "SELECT id FROM (SELECT id, next_due_at AS stored_due, sla_state AS stored_state, "
+        f"{NEXT_DUE_SQL} AS due, {SLA_STATE_SQL} AS state FROM tickets_ticket "
+        "WHERE id >= %s AND id <= %s) s "
+        "WHERE NOT (stored_due = due OR (stored_due IS NULL AND due IS NULL)) "
+        "OR stored_state <> state ORDER BY id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [first_id, last_id])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def policy_for(ticket: Ticket) -> SlaPolicy | None:
@@ -117,6 +171,7 @@ def clocks_start(ticket: Ticket, now: dt.datetime) -> list[SlaClock]:
         clock_schedule(clock, policy, now)
         clocks.append(clock)
     SlaClock.objects.bulk_create(clocks)
+    ticket_sla_summary_refresh([ticket.pk])
     return clocks
 
 
@@ -145,12 +200,14 @@ def clock_meet(ticket: Ticket, kind: str, at: dt.datetime) -> SlaClock | None:
         )
     clock.state = SlaClock.State.BREACHED if clock.breached_at else SlaClock.State.MET
     clock.save()
+    ticket_sla_summary_refresh([ticket.pk])
     return clock
 
 
 def clocks_pause(ticket: Ticket, at: dt.datetime) -> None:
     """waiting_on_customer: stop the running clocks. A clock already past its deadline
     keeps running so the sweep records the breach."""
+    changed = False
     for clock in ticket.clocks.select_for_update().filter(
         met_at__isnull=True, paused_at__isnull=True, breached_at__isnull=True, due_at__gt=at
     ):
@@ -158,11 +215,15 @@ def clocks_pause(ticket: Ticket, at: dt.datetime) -> None:
         clock.state = SlaClock.State.PAUSED
         clock.next_check_at = None
         clock.save()
+        changed = True
+    if changed:
+        ticket_sla_summary_refresh([ticket.pk])
 
 
 def clocks_resume(ticket: Ticket, at: dt.datetime) -> None:
     """Back from waiting: the business minutes left at the pause are left again now."""
     policy = ticket.sla_policy
+    changed = False
     for clock in ticket.clocks.select_for_update().filter(paused_at__isnull=False):
         resumed = max(at, clock.paused_at)
         if policy is None:
@@ -182,6 +243,9 @@ def clocks_resume(ticket: Ticket, at: dt.datetime) -> None:
         clock.state = SlaClock.State.AT_RISK if clock.warned_at else SlaClock.State.RUNNING
         clock.next_check_at = next_check(clock)
         clock.save()
+        changed = True
+    if changed:
+        ticket_sla_summary_refresh([ticket.pk])
 
 
 def resolution_clock_restart(ticket: Ticket, at: dt.datetime) -> SlaClock | None:
@@ -195,6 +259,7 @@ def resolution_clock_restart(ticket: Ticket, at: dt.datetime) -> SlaClock | None
     clock.target_minutes = policy.resolution_minutes
     clock_schedule(clock, policy, at)
     clock.save()
+    ticket_sla_summary_refresh([ticket.pk])
     return clock
 
 
@@ -281,6 +346,7 @@ def sla_recalculate(
                 "due_at": clock.due_at.isoformat(),
             }
         )
+    ticket_sla_summary_refresh([ticket.pk])
     event_record(
         ticket=ticket,
         kind=TicketEvent.Kind.NOTE,

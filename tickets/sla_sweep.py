@@ -6,7 +6,9 @@ Rows are taken in batches with SELECT … FOR UPDATE SKIP LOCKED inside one tran
 per batch: any number of workers can sweep at once, each clock is handled by exactly
 one of them, and the timeline event, the state change and the outbox rows commit
 together. Every check moves `next_check_at` past `now` (or to NULL), so a batch never
-comes back in the same sweep.
+comes back in the same sweep. The batch's tickets are locked too (SKIP LOCKED: a clock
+whose ticket a service holds waits for the next round) and their queue summary
+(Ticket.next_due_at / sla_state) is refreshed with one UPDATE per batch.
 """
 
 from __future__ import annotations
@@ -274,6 +276,22 @@ def _due_clocks(now: dt.datetime, batch_size: int) -> list[SlaClock]:
     )
 
 
+def _tickets_lock(clocks: list[SlaClock]) -> set[int]:
+    """Locks the batch's tickets, skipping those another transaction holds.
+
+    The sweep writes the tickets (summary columns, escalation) after locking their clocks,
+    while the services lock a ticket before its clocks: waiting here could deadlock with
+    them, so a clock whose ticket is busy is left for the next round."""
+    ids = {clock.ticket_id for clock in clocks}
+    if not ids:
+        return set()
+    return set(
+        Ticket.objects.select_for_update(skip_locked=True, no_key=True)
+        .filter(pk__in=ids)
+        .values_list("pk", flat=True)
+    )
+
+
 def _due_callbacks(now: dt.datetime, batch_size: int) -> list[ContactAttempt]:
     return list(
         ContactAttempt.objects.select_for_update(skip_locked=True, of=("self",))
@@ -310,7 +328,9 @@ def sla_sweep(*, now: dt.datetime | None = None, batch_size: int = 500) -> Sweep
         with transaction.atomic():
             outbox, escalated = OutboxBatch(endpoints), set()
             batch = _due_clocks(now, batch_size)
-            for clock in batch:
+            free = _tickets_lock(batch)
+            checked = [clock for clock in batch if clock.ticket_id in free]
+            for clock in checked:
                 clock_check(
                     clock,
                     now=now,
@@ -319,11 +339,12 @@ def sla_sweep(*, now: dt.datetime | None = None, batch_size: int = 500) -> Sweep
                     outbox=outbox,
                     escalated=escalated,
                 )
-            _clocks_save(batch)
+            _clocks_save(checked)
             if escalated:
                 Ticket.objects.filter(pk__in=escalated).update(escalated=True)
+            sla.ticket_sla_summary_refresh(free)
             outbox.write()
-        if len(batch) < batch_size:
+        if len(batch) < batch_size or not checked:
             break
     while True:
         with transaction.atomic():

@@ -48,7 +48,7 @@ def ticket_rows(qs) -> Iterator[list]:
         "created_at",
         "first_contacted_at",
         "resolved_at",
-        "next_due",
+        "next_due_at",
     )
     for row in qs.values_list(*fields).iterator(chunk_size=2000):
         yield list(row)

@@ -35,7 +35,6 @@ from surveys.models import Response
 from tickets.models import OPEN_STATUSES, Resolution, SlaClock, Status, Team, Ticket
 from tickets.selectors import (
     customer_contact_window,
-    next_due_subquery,
     sla_state_q,
     teams_managed_by,
     ticket_queue,
@@ -83,7 +82,7 @@ def queue_annotated(qs: QuerySet[Ticket], *, view: str) -> QuerySet[Ticket]:
         When(assignee__isnull=True, then=Value(0)), default=Value(1), output_field=IntegerField()
     )
     return qs.annotate(unassigned=unassigned).order_by(
-        "unassigned", F("next_due").asc(nulls_last=True), "-priority_rank", "created_at", "pk"
+        "unassigned", F("next_due_at").asc(nulls_last=True), "-priority_rank", "created_at", "pk"
     )
 
 
@@ -181,11 +180,12 @@ def dashboard_data(
         total=Count("pk"),
     )
     at_risk = list(
-        open_tickets.filter(sla_state_q("at_risk") | sla_state_q("breached"))
-        .annotate(next_due=next_due_subquery())
-        .select_related("customer", "team", "assignee")
-        .prefetch_related(Prefetch("clocks", queryset=SlaClock.objects.order_by("kind")))
-        .order_by(F("next_due").asc(nulls_last=True), "pk")[:15]
+        open_tickets.filter(sla_state__in=[SlaClock.State.AT_RISK, SlaClock.State.BREACHED])
+        .select_related("team", "assignee")
+        .prefetch_related(  # not joined: see tickets.selectors.queue_base
+            "customer", Prefetch("clocks", queryset=SlaClock.objects.order_by("kind"))
+        )
+        .order_by(F("next_due_at").asc(nulls_last=True), "pk")[:15]
     )
     sla = sla_report(
         scope=scope,

@@ -9,6 +9,7 @@ from django.apps import apps
 from demo.seed import demo_seed
 from surveys.models import Category, Response
 from tickets.models import ContactAttempt, Resolution, SlaClock, Status, Ticket
+from tickets.sla import ticket_sla_summary_stale
 
 
 def counts() -> dict[str, int]:
@@ -36,6 +37,9 @@ def test_demo_has_tickets_in_every_status_made_by_ingestion(settings, tmp_path):
         .exists()
     )
     assert SlaClock.objects.filter(ticket__status=Status.NEW).exists()
+    # the queue's summary of the clocks is right for every ticket the demo worked on
+    assert ticket_sla_summary_stale(0, Ticket.objects.order_by("-pk").first().pk) == []
+    assert Ticket.objects.exclude(sla_state="").exists()
     worked = Ticket.objects.exclude(status=Status.NEW)
     assert not worked.filter(contact_attempts__isnull=True).exists()
     assert not worked.filter(first_contacted_at__isnull=True).exists()

@@ -12,6 +12,7 @@ from django.utils import timezone
 from tests.queue.conftest import open_ticket
 from tickets import services
 from tickets.models import SlaClock, Ticket
+from tickets.sla import ticket_sla_summary_refresh
 
 
 def ids(answer) -> list[int]:
@@ -31,6 +32,7 @@ def queue(world):
     services.contact_attempt_log(ticket=t3, by=world.agent_a, channel="email", outcome="reached")
     SlaClock.objects.filter(ticket=t1, kind="first_contact").update(state="breached")
     SlaClock.objects.filter(ticket=t2, kind="first_contact").update(state="at_risk")
+    ticket_sla_summary_refresh([t1.pk, t2.pk])  # as the SLA code does after writing clocks
     other = open_ticket(world, world.team_b)
     return {"t1": t1, "t2": t2, "t3": t3, "other": other}
 
