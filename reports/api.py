@@ -7,8 +7,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from reports import params as p
-from reports.selectors import nps_report, sla_report
-from tickets.selectors import teams_worked_by, tickets_visible_to
+from reports.selectors import TicketScope, nps_report, sla_report
+from tickets.selectors import teams_worked_by
 
 
 def _parsed(fn, *args, **kwargs):
@@ -41,6 +41,7 @@ class SlaReportView(APIView):
     def get(self, request):
         q = request.query_params
         period = _parsed(p.parse_period, q)
-        team = _parsed(p.parse_team, q, teams_worked_by(request.user))
-        report = sla_report(team=team, period=period, base=tickets_visible_to(request.user))
+        teams = teams_worked_by(request.user)
+        team = _parsed(p.parse_team, q, teams)
+        report = sla_report(scope=TicketScope.of_teams(teams), team=team, period=period)
         return Response(report)

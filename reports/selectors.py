@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import reduce
 
 from django.conf import settings
@@ -320,15 +320,45 @@ def percentile(values: list[float], fraction: float) -> float | None:
     return values[low] + (values[high] - values[low]) * (position - low)
 
 
-def tickets_opened(*, team=None, period: Period = Period(), base: QuerySet | None = None):
-    qs = Ticket.objects.all() if base is None else base
-    if team is not None:
-        qs = qs.filter(team=team)
+@dataclass(frozen=True)
+class TicketScope:
+    """Which tickets a report counts, as filters on the ticket's own columns.
+
+    Reports join through these (team_id, origin response's survey, customer's segment)
+    rather than `ticket_id IN (SELECT …)`, so PostgreSQL reads the period's tickets from an
+    index instead of hashing every ticket of the teams.
+    """
+
+    team_ids: tuple[int, ...] | None = None  # None: every team
+    survey_id: int | None = None
+    segment: str | None = None
+
+    def q(self, prefix: str = "") -> Q:
+        q = Q()
+        if self.team_ids is not None:
+            q &= Q(**{f"{prefix}team_id__in": self.team_ids})
+        if self.survey_id is not None:
+            q &= Q(**{f"{prefix}origin_response__survey_id": self.survey_id})
+        if self.segment:
+            q &= Q(**{f"{prefix}customer__segment": self.segment})
+        return q
+
+    @classmethod
+    def of_teams(cls, teams, **kwargs) -> TicketScope:
+        return cls(team_ids=tuple(t.pk for t in teams), **kwargs)
+
+
+def period_q(field: str, period: Period) -> Q:
+    q = Q()
     if period.start is not None:
-        qs = qs.filter(created_at__gte=period.start)
+        q &= Q(**{f"{field}__gte": period.start})
     if period.end is not None:
-        qs = qs.filter(created_at__lt=period.end)
-    return qs
+        q &= Q(**{f"{field}__lt": period.end})
+    return q
+
+
+def tickets_opened(*, scope: TicketScope = TicketScope(), period: Period = Period()):
+    return Ticket.objects.filter(scope.q(), period_q("created_at", period))
 
 
 def clock_met_q(prefix: str = "") -> Q:
@@ -358,50 +388,85 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part * 100 / whole, 1) if whole else None
 
 
-def _durations(qs: QuerySet, end_field: str) -> dict:
-    delta = ExpressionWrapper(F(end_field) - F("created_at"), output_field=DurationField())
-    done = qs.filter(**{f"{end_field}__isnull": False})
+DURATION_FIELDS = {"first_contact": "first_contacted_at", "resolution": "resolved_at"}
+
+
+def _ticket_figures(tickets: QuerySet, extra: dict | None = None) -> dict:
+    """How many tickets, median/p90 seconds to first contact and to resolution, and the
+    caller's extra aggregates: one scan on PostgreSQL (percentile_cont skips the NULLs of
+    tickets not contacted or resolved yet)."""
+    extra = extra or {}
     if connection.vendor == "postgresql":
-        row = done.aggregate(median=PercentileCont(delta, 0.5), p90=PercentileCont(delta, 0.9))
-        median, p90 = row["median"], row["p90"]
+        aggregates = {"n": Count("id"), **extra}
+        for kind, field in DURATION_FIELDS.items():
+            delta = ExpressionWrapper(F(field) - F("created_at"), output_field=DurationField())
+            aggregates[f"{kind}_median"] = PercentileCont(delta, 0.5)
+            aggregates[f"{kind}_p90"] = PercentileCont(delta, 0.9)
+        row = tickets.aggregate(**aggregates)
     else:
-        seconds = [
-            (end - start).total_seconds()
-            for start, end in done.values_list("created_at", end_field).iterator()
-        ]
-        median, p90 = percentile(seconds, 0.5), percentile(seconds, 0.9)
+        rows = list(tickets.values_list("created_at", *DURATION_FIELDS.values()))
+        row = {"n": len(rows), **(tickets.aggregate(**extra) if extra else {})}
+        for i, kind in enumerate(DURATION_FIELDS, start=1):
+            seconds = [(r[i] - r[0]).total_seconds() for r in rows if r[i] is not None]
+            row[f"{kind}_median"] = percentile(seconds, 0.5)
+            row[f"{kind}_p90"] = percentile(seconds, 0.9)
     return {
-        "median_seconds": round(median) if median is not None else None,
-        "p90_seconds": round(p90) if p90 is not None else None,
+        key: round(value) if value is not None and key not in extra and key != "n" else value
+        for key, value in row.items()
     }
 
 
 def sla_report(
     *,
+    scope: TicketScope = TicketScope(),
     team=None,
     period: Period = Period(),
-    base: QuerySet | None = None,
     now: dt.datetime | None = None,
+    by_assignee: bool = False,
+    ticket_aggregates: dict | None = None,
 ) -> dict:
-    """Tickets opened in the period and how their clocks fared (rates over decided clocks)."""
+    """Tickets opened in the period and how their clocks fared (rates over decided clocks).
+
+    by_assignee adds {"by_assignee": {user_id: {"met", "breached"}}} from the clocks' scan;
+    ticket_aggregates adds {"tickets": {name: value}} from the tickets' scan (the dashboard's
+    histograms), so each set is read once."""
     now = now or timezone.now()
-    tickets = tickets_opened(team=team, period=period, base=base)
-    clocks = SlaClock.objects.filter(ticket__in=tickets.values("pk"))
-    counts = clocks.aggregate(
-        **{
-            f"{kind}_{what}": Count("id", filter=Q(kind=kind) & q)
-            for kind in (SlaClock.Kind.FIRST_CONTACT, SlaClock.Kind.RESOLUTION)
-            for what, q in (("met", clock_met_q()), ("breached", clock_breached_q(now)))
-        }
+    if team is not None:
+        scope = replace(scope, team_ids=(team.pk,))
+    figures = _ticket_figures(tickets_opened(scope=scope, period=period), ticket_aggregates)
+    group = ["kind", "ticket__assignee"] if by_assignee else ["kind"]
+    rows = (
+        SlaClock.objects.filter(scope.q("ticket__"), period_q("ticket__created_at", period))
+        .order_by()
+        .values(*group)
+        # counting ticket_id: every column read is in sla_clock_unique_kind (index-only)
+        .annotate(
+            met=Count("ticket", filter=clock_met_q()),
+            breached=Count("ticket", filter=clock_breached_q(now)),
+        )
     )
-    out = {"tickets_opened": tickets.count()}
-    for kind, end_field in (("first_contact", "first_contacted_at"), ("resolution", "resolved_at")):
-        met, breached = counts[f"{kind}_met"], counts[f"{kind}_breached"]
+    counts = {kind: {"met": 0, "breached": 0} for kind in DURATION_FIELDS}
+    agents: dict[int, dict] = {}
+    for row in rows:
+        for what in ("met", "breached"):
+            counts[row["kind"]][what] += row[what]
+        if by_assignee and row["ticket__assignee"] is not None:
+            agent = agents.setdefault(row["ticket__assignee"], {"met": 0, "breached": 0})
+            agent["met"] += row["met"]
+            agent["breached"] += row["breached"]
+    out = {"tickets_opened": figures["n"]}
+    for kind in DURATION_FIELDS:
+        met, breached = counts[kind]["met"], counts[kind]["breached"]
         out[kind] = {
             "met": met,
             "breached": breached,
             "met_rate": _rate(met, met + breached),
             "breached_rate": _rate(breached, met + breached),
-            **_durations(tickets, end_field),
+            "median_seconds": figures[f"{kind}_median"],
+            "p90_seconds": figures[f"{kind}_p90"],
         }
+    if by_assignee:
+        out["by_assignee"] = agents
+    if ticket_aggregates:
+        out["tickets"] = {name: figures[name] for name in ticket_aggregates}
     return out

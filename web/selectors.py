@@ -25,7 +25,12 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.models import User
-from reports.selectors import Period, clock_breached_q, clock_met_q, sla_report
+from reports.selectors import (
+    Period,
+    TicketScope,
+    period_q,
+    sla_report,
+)
 from surveys.models import Response
 from tickets.models import OPEN_STATUSES, Resolution, SlaClock, Status, Team, Ticket
 from tickets.selectors import (
@@ -33,7 +38,6 @@ from tickets.selectors import (
     sla_state_q,
     teams_managed_by,
     ticket_queue,
-    tickets_visible_to,
 )
 
 QUEUE_VIEWS = ("mine", "team", "all")
@@ -160,14 +164,14 @@ def dashboard_data(
     from reports.selectors import nps_report
 
     now = now or timezone.now()
-    scope = tickets_visible_to(user).filter(team__in=teams.values("pk"))
-    if team is not None:
-        scope = scope.filter(team=team)
-    if survey is not None:
-        scope = scope.filter(origin_response__survey=survey)
-    if segment:
-        scope = scope.filter(customer__segment=segment)
-    open_tickets = scope.filter(status__in=OPEN_STATUSES)
+    # The teams come from the view (the ones the user manages), so they are in the
+    # user's scope already; the numbers filter on the ticket's own columns.
+    scope = TicketScope.of_teams(
+        [team] if team is not None else teams,
+        survey_id=survey.pk if survey is not None else None,
+        segment=segment or None,
+    )
+    open_tickets = Ticket.objects.filter(scope.q(), status__in=OPEN_STATUSES)
     by_state = open_tickets.aggregate(
         breached=Count("pk", filter=sla_state_q("breached")),
         at_risk=Count("pk", filter=sla_state_q("at_risk")),
@@ -183,45 +187,26 @@ def dashboard_data(
         )
         .order_by(F("next_due_at").asc(nulls_last=True), "pk")[:15]
     )
-    local_now = timezone.localtime(now)
-    day_start = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
-    week_start = day_start - dt.timedelta(days=day_start.weekday())
-    clocks = SlaClock.objects.filter(ticket__in=scope.values("pk"))
-    breaches = clocks.aggregate(
-        today=Count(
-            "pk",
-            filter=Q(breached_at__gte=day_start)
-            | Q(
-                breached_at__isnull=True,
-                met_at__isnull=True,
-                paused_at__isnull=True,
-                due_at__gte=day_start,
-                due_at__lte=now,
-            ),
-        ),
-        week=Count(
-            "pk",
-            filter=Q(breached_at__gte=week_start)
-            | Q(
-                breached_at__isnull=True,
-                met_at__isnull=True,
-                paused_at__isnull=True,
-                due_at__gte=week_start,
-                due_at__lte=now,
-            ),
-        ),
+    sla = sla_report(
+        scope=scope,
+        period=period,
+        now=now,
+        by_assignee=True,
+        ticket_aggregates={
+            "n_recovered": Count("pk", filter=Q(recovered=True)),
+            "n_rerated": Count("pk", filter=Q(recovered__isnull=False)),
+            **{
+                f"fc_{i}": Count("pk", filter=_bucket_q("first_contacted_at", lo, hi))
+                for i, (lo, hi) in enumerate(DURATION_BUCKETS)
+            },
+            **{
+                f"res_{i}": Count("pk", filter=_bucket_q("resolved_at", lo, hi))
+                for i, (lo, hi) in enumerate(DURATION_BUCKETS)
+            },
+        },
     )
-    in_period = scope
-    if period.start:
-        in_period = in_period.filter(created_at__gte=period.start)
-    if period.end:
-        in_period = in_period.filter(created_at__lt=period.end)
-    agents = _agent_rows(open_tickets=open_tickets, in_period=in_period, now=now)
-    resolutions = Resolution.objects.filter(ticket__in=scope.values("pk"))
-    if period.start:
-        resolutions = resolutions.filter(resolved_at__gte=period.start)
-    if period.end:
-        resolutions = resolutions.filter(resolved_at__lt=period.end)
+    tickets_figures = sla.pop("tickets")
+    resolutions = Resolution.objects.filter(scope.q("ticket__"), period_q("resolved_at", period))
     pareto_rows = list(
         resolutions.values(
             "root_cause__name",
@@ -232,64 +217,58 @@ def dashboard_data(
         .annotate(n=Count("pk"))
         .order_by("-n")[:500]
     )
-    recovery = in_period.aggregate(
-        n_recovered=Count("pk", filter=Q(recovered=True)),
-        n_rerated=Count("pk", filter=Q(recovered__isnull=False)),
-    )
-    sla = sla_report(period=period, base=scope)
-    durations = in_period.aggregate(
-        **{
-            f"fc_{i}": Count("pk", filter=_bucket_q("first_contacted_at", lo, hi))
-            for i, (lo, hi) in enumerate(DURATION_BUCKETS)
-        },
-        **{
-            f"res_{i}": Count("pk", filter=_bucket_q("resolved_at", lo, hi))
-            for i, (lo, hi) in enumerate(DURATION_BUCKETS)
-        },
-    )
     nps = nps_report(survey=survey, segment=segment, period=period, interval="week")
     return {
         "by_state": by_state,
         "at_risk": at_risk,
-        "breaches": breaches,
-        "agents": agents,
+        "breaches": _breaches(scope=scope, now=now),
+        "agents": _agent_rows(open_tickets=open_tickets, compliance=sla.pop("by_assignee")),
         "pareto": _pareto(pareto_rows),
         "recovery": {
-            "recovered": recovery["n_recovered"],
-            "rerated": recovery["n_rerated"],
-            "rate": round(recovery["n_recovered"] * 100 / recovery["n_rerated"])
-            if recovery["n_rerated"]
+            "recovered": tickets_figures["n_recovered"],
+            "rerated": tickets_figures["n_rerated"],
+            "rate": round(tickets_figures["n_recovered"] * 100 / tickets_figures["n_rerated"])
+            if tickets_figures["n_rerated"]
             else None,
         },
         "sla": sla,
-        "fc_hist": [durations[f"fc_{i}"] for i in range(len(DURATION_BUCKETS))],
-        "res_hist": [durations[f"res_{i}"] for i in range(len(DURATION_BUCKETS))],
+        "fc_hist": [tickets_figures[f"fc_{i}"] for i in range(len(DURATION_BUCKETS))],
+        "res_hist": [tickets_figures[f"res_{i}"] for i in range(len(DURATION_BUCKETS))],
         "nps": nps,
         "now": now,
     }
 
 
-def _agent_rows(*, open_tickets, in_period, now) -> list[User]:
+def _breaches(*, scope: TicketScope, now: dt.datetime) -> dict:
+    """Clocks breached today and this week (the viewer's days), counting deadlines passed
+    that the sweep has not marked yet. Two reads, one per partial index (marked breaches;
+    running clocks by deadline), each of the week's clocks only, whatever the history."""
+    local_now = timezone.localtime(now)
+    day_start = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
+    week_start = day_start - dt.timedelta(days=day_start.weekday())
+    clocks = SlaClock.objects.filter(scope.q("ticket__"))
+    marked = clocks.filter(breached_at__gte=week_start).aggregate(
+        today=Count("ticket", filter=Q(breached_at__gte=day_start)), week=Count("ticket")
+    )
+    unmarked = clocks.filter(
+        breached_at__isnull=True,
+        met_at__isnull=True,
+        paused_at__isnull=True,
+        due_at__gte=week_start,
+        due_at__lte=now,
+    ).aggregate(today=Count("ticket", filter=Q(due_at__gte=day_start)), week=Count("ticket"))
+    return {key: marked[key] + unmarked[key] for key in ("today", "week")}
+
+
+def _agent_rows(*, open_tickets, compliance: dict) -> list[User]:
     """Workload (open tickets now) and SLA compliance (clocks of tickets opened in the
-    period) per agent: two grouped scans and one lookup of the people."""
+    period, from sla_report) per agent: one grouped scan and one lookup of the people."""
     workload = dict(
         open_tickets.filter(assignee__isnull=False)
         .order_by()
         .values_list("assignee")
         .annotate(n=Count("pk"))
     )
-    compliance = {
-        row["ticket__assignee"]: row
-        for row in SlaClock.objects.filter(
-            ticket__in=in_period.filter(assignee__isnull=False).values("pk")
-        )
-        .order_by()
-        .values("ticket__assignee")
-        .annotate(
-            met=Count("pk", filter=clock_met_q()),
-            breached=Count("pk", filter=clock_breached_q(now)),
-        )
-    }
     agents = list(User.objects.filter(pk__in=set(workload) | set(compliance)))
     for agent in agents:
         row = compliance.get(agent.pk, {})
