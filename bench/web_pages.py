@@ -292,6 +292,7 @@ def main() -> None:
     results["api: ticket list (manager)"] = timed(client, "/api/v1/tickets/", args.runs)
     results["ticket page"] = timed(client, f"/tickets/{busy_ticket.pk}/", args.runs)
     results["dashboard (30 days)"] = timed(client, "/dashboard/", max(10, args.runs // 3))
+    results["dashboard (365 days)"] = timed(client, "/dashboard/?days=365", max(10, args.runs // 3))
     base = statistics.median(results["baseline: login page"])
     print(f"\n{'page':34} {'p50 ms':>8} {'p95 ms':>8} {'x baseline p50':>15}")
     for name, values in results.items():
