@@ -34,6 +34,8 @@ def parse_moment(value: str, param: str, *, end: bool, tzinfo: dt.tzinfo) -> dt.
     if day is None:
         raise BadParam(param, _("Expected a date (YYYY-MM-DD) or an ISO 8601 date-time."))
     if end:
+        if day == dt.date.max:
+            raise BadParam(param, _("The date is out of range."))
         day += dt.timedelta(days=1)
     return dt.datetime.combine(day, dt.time.min, tzinfo=tzinfo)
 

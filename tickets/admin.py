@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from tickets.models import (
@@ -240,10 +241,12 @@ class SlaClockAdmin(admin.ModelAdmin):
         return False
 
     # Deleting a clock changes its ticket's queue summary (Ticket.next_due_at, sla_state).
+    @transaction.atomic
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
         ticket_sla_summary_refresh([obj.ticket_id])
 
+    @transaction.atomic
     def delete_queryset(self, request, queryset):
         ticket_ids = list(queryset.values_list("ticket_id", flat=True))
         super().delete_queryset(request, queryset)

@@ -69,7 +69,8 @@ def ticket_sla_summary_stale(first_id: int, last_id: int) -> list[int]:
         "SELECT id FROM (SELECT id, next_due_at AS stored_due, sla_state AS stored_state, "
         f"{NEXT_DUE_SQL} AS due, {SLA_STATE_SQL} AS state FROM tickets_ticket "
         "WHERE id >= %s AND id <= %s) s "
-        "WHERE NOT (stored_due = due OR (stored_due IS NULL AND due IS NULL)) "
+        # null-safe on both databases: one side NULL is a difference too
+        "WHERE stored_due <> due OR ((stored_due IS NULL) <> (due IS NULL)) "
         "OR stored_state <> state ORDER BY id"
     )
     with connection.cursor() as cursor:

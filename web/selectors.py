@@ -159,7 +159,7 @@ def nearest_clock(ticket: Ticket):
 
 
 def dashboard_data(
-    *, user, teams: QuerySet[Team], team: Team | None, survey, segment, period: Period, now=None
+    *, teams: QuerySet[Team], team: Team | None, survey, segment, period: Period, now=None
 ) -> dict:
     from reports.selectors import nps_report
 

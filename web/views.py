@@ -340,7 +340,6 @@ def dashboard(request):
     now = timezone.now()
     period = Period(start=now - dt.timedelta(days=days), end=None)
     data = selectors.dashboard_data(
-        user=request.user,
         teams=teams,
         team=filters.get("team"),
         survey=filters.get("survey"),

@@ -107,3 +107,11 @@ def test_api_sla_scoped_to_the_callers_teams(team, api):
     assert response.status_code == 400
     assert "team" in response.json()["errors"]
     assert api.get("/api/v1/reports/sla/", {"start": "11/01/2026"}).status_code == 400
+
+
+@pytest.mark.parametrize("url", ["/api/v1/reports/sla/", "/api/v1/reports/nps/"])
+def test_api_refuses_an_end_date_past_the_calendar(team, api, url):
+    api.force_authenticate(factories.UserFactory(is_superuser=True))
+    response = api.get(url, {"end": "9999-12-31"})
+    assert response.status_code == 400
+    assert "end" in response.json()["errors"]

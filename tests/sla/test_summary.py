@@ -230,16 +230,18 @@ def test_rebuild_command_repairs_what_was_written_behind_the_sla_code(
     sla_sweep(now=T0 + 45 * MIN)
     SlaClock.objects.filter(ticket=tickets[0]).update(state="breached")  # raw write
     Ticket.objects.filter(pk=tickets[1].pk).update(next_due_at=None, sla_state="")  # lost
+    Ticket.objects.filter(pk=tickets[2].pk).update(next_due_at=None)  # only the deadline lost
     out = io.StringIO()
     call_command("sla_summary_rebuild", "--check", "--chunk", "3", stdout=out)
-    assert out.getvalue().strip() == "4 tickets checked: 2 with a stale SLA summary"
+    assert out.getvalue().strip() == "4 tickets checked: 3 with a stale SLA summary"
     assert summary(tickets[0]) == (T0 + 60 * MIN, "at_risk")  # --check changes nothing
 
     out = io.StringIO()
     call_command("sla_summary_rebuild", "--chunk", "3", stdout=out)
-    assert out.getvalue().strip() == "4 tickets checked: 2 SLA summaries repaired"
+    assert out.getvalue().strip() == "4 tickets checked: 3 SLA summaries repaired"
     assert summary(tickets[0]) == (T0 + 60 * MIN, "breached")
     assert summary(tickets[1]) == (T0 + 60 * MIN, "at_risk")
+    assert summary(tickets[2]) == (T0 + 60 * MIN, "at_risk")
     assert_summaries_true()
 
 

@@ -219,7 +219,6 @@ def test_dashboard_numbers_match_a_count_over_the_rows(scope, settings):
     team_ids = {team.pk} if team else {t.pk for t in teams[:2]}
     want = expected(team_ids, survey, segment, start)
     d = dashboard_data(
-        user=manager,
         teams=teams_managed_by(manager),
         team=team,
         survey=survey,
