@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from tickets.periodic import periodic_tasks_setup
 
@@ -17,6 +18,10 @@ class Command(BaseCommand):
         for task, when, created in periodic_tasks_setup(
             sla_interval=options["sla_interval"], flush_interval=options["flush_interval"]
         ):
-            verb = "created" if created else "up to date"
-            schedule = f"every {when}s" if isinstance(when, int) else f"daily at {when} UTC"
+            verb = _("created") if created else _("up to date")
+            schedule = (
+                _("every %(seconds)s s") % {"seconds": when}
+                if isinstance(when, int)
+                else _("daily at %(time)s UTC") % {"time": when}
+            )
             self.stdout.write(f"{task}: {schedule} ({verb})")
