@@ -2,7 +2,8 @@
 
 `reports.selectors.nps_report` reads whole days from here and counts the rest live (the
 partial days at the period's edges and every answer newer than the rollup's mark), so
-its numbers are those of a scan of all answers. `reports.rollup` keeps it current.
+its numbers are those of a scan of all answers. `reports.services` keeps it current
+(`nps_rollup_refresh`, `nps_rollup_rebuild`).
 """
 
 from __future__ import annotations

@@ -193,15 +193,19 @@ def is_utc(tzinfo: dt.tzinfo | None) -> bool:
 
 def rollup_whole_days(period: Period) -> tuple[dt.date | None, dt.date | None] | None:
     """The UTC days lying wholly inside the period, as [first, end) (None: unbounded);
-    None when there is no whole day."""
+    None when there is no whole day, or when a bound lies beyond what a date can hold
+    (e.g. a start after midnight of 9999-12-31: the period is then counted live)."""
     first = end = None
-    if period.start is not None:
-        start = period.start.astimezone(dt.UTC)
-        first = start.date()
-        if start != utc_day_start(first):
-            first += dt.timedelta(days=1)
-    if period.end is not None:
-        end = period.end.astimezone(dt.UTC).date()
+    try:
+        if period.start is not None:
+            start = period.start.astimezone(dt.UTC)
+            first = start.date()
+            if start != utc_day_start(first):
+                first += dt.timedelta(days=1)
+        if period.end is not None:
+            end = period.end.astimezone(dt.UTC).date()
+    except OverflowError:
+        return None
     if first is not None and end is not None and first >= end:
         return None
     return first, end

@@ -11,8 +11,9 @@ something changed under the mark:
   mark stops at the newest id received NPS_ROLLUP_LAG ago, and the id ranges added in the
   last NPS_ROLLUP_OVERLAP are re-checked by count and id sum, so a straggler's day is
   counted again at the next refresh;
-- customers whose segment changed (any customer saved since the last refresh): all days
-  they answered on;
+- customers whose segment changed (any customer saved since the last refresh, less
+  NPS_ROLLUP_LAG): the days of their answers under the old mark (a customer created since
+  then normally has none, so ingesting new customers recounts nothing);
 - answers deleted through the admin: `ResponseDayStale` marks.
 
 Counting a day again is delete + INSERT … SELECT of its grouped counts, idempotent, in
@@ -70,12 +71,14 @@ def days_q(days: Iterable[dt.date]) -> Q:
     q = Q()
     first = last = None
     for day in [*ordered, None]:
-        if last is not None and day == last + DAY:
+        if day is not None and last is not None and day == last + DAY:
             last = day
             continue
         if first is not None:
-            upto = utc_day_start(last) + DAY
-            q |= Q(responded_at__gte=utc_day_start(first), responded_at__lt=upto)
+            span = Q(responded_at__gte=utc_day_start(first))
+            if last < dt.date.max:  # the day after 9999-12-31 is not a date: no upper bound
+                span &= Q(responded_at__lt=utc_day_start(last) + DAY)
+            q |= span
         first = last = day
     return q
 
@@ -129,9 +132,17 @@ def _mark_at(cutoff: dt.datetime) -> int:
     return newest or 0
 
 
+def _slice_signature(lo: int, hi: int, now: dt.datetime) -> dict:
+    """The id range (lo, hi] and its signature (count, id sum), read before its answers are
+    counted (so a later commit shows as a change). One aggregate over the primary key."""
+    row = Response.objects.filter(pk__gt=lo, pk__lte=hi).aggregate(n=Count("pk"), s=Sum("pk"))
+    return {"lo": lo, "hi": hi, "n": row["n"], "sum": int(row["s"] or 0), "at": now.isoformat()}
+
+
 def _slice_scan(lo: int, hi: int, now: dt.datetime) -> tuple[dict, set[dt.date]]:
     """The id range (lo, hi]: its signature (count, id sum) and the days its answers are on,
-    from one statement, read before the days are counted (so a later commit shows)."""
+    from one statement, read before the days are counted (so a later commit shows). For a
+    range that changed: its days are counted again."""
     rows = (
         Response.objects.filter(pk__gt=lo, pk__lte=hi)
         .order_by()
@@ -166,12 +177,17 @@ def _slices_changed(slices: list[dict]) -> list[dict]:
     return [s for i, s in enumerate(slices) if now.get(i, (0, 0)) != (s["n"], s["sum"])]
 
 
-def _customer_days(since: dt.datetime) -> set[dt.date]:
-    """Days of every answer of the customers saved since `since` (their segment may differ
-    from the one the rollup counted them under)."""
+def _customer_days(since: dt.datetime, mark: int) -> set[dt.date]:
+    """Days of the answers with id ≤ mark (the ones the rollup holds) of the customers saved
+    since `since`: their segment may differ from the one the rollup counted them under.
+
+    Their answers above the mark need nothing: this refresh adds them with the segment
+    read now. So a customer created by ingestion since the last refresh normally costs
+    nothing: its answers were received after that refresh's cutoff, so their ids are above
+    its mark (one that got a lower id, e.g. committed late, has its days counted again)."""
     changed = Customer.objects.filter(updated_at__gte=since).values("pk")
     return set(
-        Response.objects.filter(customer__in=changed)
+        Response.objects.filter(customer__in=changed, pk__lte=mark)
         .order_by()
         .annotate(day=utc_day())
         .values_list("day", flat=True)
@@ -187,7 +203,7 @@ def _rebuild(state: ResponseRollupState, now: dt.datetime) -> RollupResult:
     mark = _mark_at(now - _lag())
     stale = list(ResponseDayStale.objects.values_list("pk", flat=True))
     recent_from = min(_mark_at(now - _overlap()), mark)
-    recent, _days = _slice_scan(recent_from, mark, now)
+    recent = _slice_signature(recent_from, mark, now)
     ResponseDay.objects.all().delete()
     _counts_insert(Response.objects.filter(pk__lte=mark))
     ResponseDayStale.objects.filter(pk__in=stale).delete()
@@ -241,11 +257,11 @@ def nps_rollup_refresh(*, now: dt.datetime | None = None) -> RollupResult | None
             recount |= found
         added = 0
         if mark > old:
-            fresh, _days = _slice_scan(old, mark, now)
+            fresh = _slice_signature(old, mark, now)
             slices.append(fresh)
             added = fresh["n"]
         since = (state.customers_checked_at or now) - _lag()
-        recount |= _customer_days(since)
+        recount |= _customer_days(since, old)
         stale = list(ResponseDayStale.objects.values_list("pk", "day"))
         recount |= {day for _pk, day in stale}
         if mark > old:

@@ -17,10 +17,11 @@ from django.db import connection, transaction
 
 from reports import selectors
 from reports.models import ResponseDay, ResponseDayStale, ResponseRollupState
+from reports.params import parse_period
 from reports.selectors import Period, nps_report, nps_report_live
 from reports.services import nps_rollup_rebuild, nps_rollup_refresh
 from surveys.models import Customer, Response
-from surveys.services import CustomerData, customer_upsert
+from surveys.services import CustomerData, ResponseData, customer_upsert, response_ingest
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -100,6 +101,30 @@ def random_moment(rng: random.Random) -> dt.datetime:
     )
 
 
+def python_report(rows, *, survey=None, segment=None, period: Period, interval, tzinfo):
+    """nps_report's counts from the answers in Python: an independent reference for the
+    periods in another time zone (which nps_report counts live, by nps_report_live)."""
+    buckets = {}
+    for survey_id, seg, category, responded_at in rows:
+        if survey is not None and survey_id != survey.pk:
+            continue
+        if segment and seg != segment:
+            continue
+        if period.start is not None and responded_at < period.start:
+            continue
+        if period.end is not None and responded_at >= period.end:
+            continue
+        day = responded_at.astimezone(tzinfo).date()
+        if interval == "week":
+            day -= dt.timedelta(days=day.weekday())
+        elif interval == "month":
+            day = day.replace(day=1)
+        bucket = buckets.setdefault(day, dict.fromkeys(("p", "pa", "d", "n"), 0))
+        bucket[{"promoter": "p", "passive": "pa", "detractor": "d"}[category]] += 1
+        bucket["n"] += 1
+    return selectors._nps_result(buckets)
+
+
 def test_reports_equal_the_live_scan_for_random_filters_and_periods(surveys):
     rng = random.Random(20261124)
     customers = customers_make(40)
@@ -113,6 +138,9 @@ def test_reports_equal_the_live_scan_for_random_filters_and_periods(surveys):
     mark = ResponseRollupState.objects.get().response_id_mark
     assert Response.objects.filter(pk__gt=mark).count() == 80
 
+    rows = list(
+        Response.objects.values_list("survey_id", "customer__segment", "category", "responded_at")
+    )
     checked_with_rollup = 0
     for _case in range(150):
         start = rng.choice([None, random_moment(rng)])
@@ -128,7 +156,8 @@ def test_reports_equal_the_live_scan_for_random_filters_and_periods(surveys):
             "interval": rng.choice(["day", "week", "month"]),
         }
         assert_same(**kwargs)
-        assert_same(**kwargs, tzinfo=rng.choice([dt.UTC, ZoneInfo("UTC"), ZoneInfo("Asia/Tokyo")]))
+        tzinfo = rng.choice([dt.UTC, ZoneInfo("UTC"), ZoneInfo("Asia/Tokyo")])
+        assert nps_report(**kwargs, tzinfo=tzinfo) == python_report(rows, **kwargs, tzinfo=tzinfo)
         if selectors._nps_report_rollup(**kwargs) is not None:
             checked_with_rollup += 1
     assert checked_with_rollup > 80  # most cases had whole days read from the rollup
@@ -207,6 +236,55 @@ def test_a_day_recounted_and_added_to_in_one_refresh_counts_each_answer_once(sur
     assert (result.added, result.days) == (1, 1)
     assert rollup_rows() == [(day.date(), survey.pk, "ent", 1, 0, 1, 2)]
     assert_same(interval="day")
+
+
+def test_ingesting_new_customers_recounts_no_day(surveys, settings):
+    """Customers created by ingestion are saved after the last refresh, but none of their
+    answers is under its mark: adding them is enough, no day is counted again. A returning
+    customer whose attributes did not change is not saved at all. A real segment change
+    still recounts that customer's days."""
+    settings.NPS_ROLLUP_LAG = 60
+    survey, source = surveys[0], factories.SourceFactory()
+    regular = customer(external_id="regular", segment="smb")
+    with time_machine.travel(T0 - dt.timedelta(hours=1), tick=False):
+        answer(survey, regular, 8, T0 - dt.timedelta(days=6))
+    assert nps_rollup_refresh(now=T0).rebuilt
+
+    def ingest(n: int, external_id: str, segment: str, days_ago: int) -> None:
+        data = ResponseData(
+            survey=survey,
+            external_id=f"answer-{n}",
+            score=n % 11,
+            customer=CustomerData(external_id=external_id, attributes={"segment": segment}),
+            responded_at=T0 - dt.timedelta(days=days_ago, hours=n),
+        )
+        response_ingest(source=source, data=data)
+
+    n = 0
+    days_recounted, added = [], 0
+    for minute in range(1, 6):
+        at = T0 + dt.timedelta(minutes=minute)
+        with time_machine.travel(at - dt.timedelta(seconds=30), tick=False):
+            for _i in range(4):  # new customers, also backdated answers of theirs
+                n += 1
+                ingest(n, f"new-{n}", SEGMENTS[n % 4], days_ago=n % 9)
+            n += 1
+            ingest(n, "regular", "smb", days_ago=2)  # nothing of the customer changes
+        result = nps_rollup_refresh(now=at)
+        days_recounted.append(result.days)
+        added += result.added
+        assert_same(interval="day")
+    assert days_recounted == [0, 0, 0, 0, 0]
+    assert added > 0
+
+    moved_at = T0 + dt.timedelta(minutes=10)
+    with time_machine.travel(moved_at, tick=False):
+        customer_upsert(CustomerData(external_id="new-1", attributes={"segment": "moved"}))
+    result = nps_rollup_refresh(now=moved_at + dt.timedelta(minutes=1))
+    assert result.days == 1  # the one answer of new-1, added two refreshes ago
+    assert ("moved", 1) in {(r[2], r[-1]) for r in rollup_rows()}
+    for segment in ("moved", SEGMENTS[1]):
+        assert_same(segment=segment, interval="day")
 
 
 def test_the_mark_stays_behind_answers_received_in_the_last_lag(surveys, settings):
@@ -326,6 +404,37 @@ def test_the_api_gives_the_same_numbers_from_the_rollup(surveys, admin_api):
     assert [admin_api.get("/api/v1/reports/nps/", q).json() for q in queries] == before
 
 
+def test_far_future_periods_are_answered_not_an_error(surveys, admin_api):
+    """The day after 9999-12-31 is not a date: such periods are counted live, and a
+    refresh recounting that last day does not overflow either."""
+    customers, far = customers_make(4), customer(segment="far")
+    last_day = dt.datetime(9999, 12, 31, 13, tzinfo=dt.UTC)
+    with time_machine.travel(T0 - dt.timedelta(hours=1), tick=False):
+        answers_bulk(random.Random(9), surveys, customers, 40, around=T0, days=5)
+        answer(surveys[0], far, 10, last_day)
+        answer(surveys[0], far, 0, last_day + dt.timedelta(hours=10))  # 23:00
+    nps_rollup_refresh(now=T0)
+    with time_machine.travel(T0 + dt.timedelta(minutes=1), tick=False):
+        far.segment = "moved"
+        far.save()
+    assert nps_rollup_refresh(now=T0 + dt.timedelta(minutes=2)).days == 1
+    assert ResponseDay.objects.get(day=last_day.date()).segment == "moved"
+    cases = [
+        ({"start": "9999-12-31T12:00:00Z"}, 2),
+        ({"start": "9999-12-31T12:00:00Z", "end": "9999-12-31T23:00:00Z"}, 1),
+        ({"end": "9999-12-31T23:00:00Z"}, 41),
+        ({"start": "2026-11-01", "end": "9999-12-31T23:00:00Z", "segment": "moved"}, 1),
+        ({"start": "2026-11-01", "segment": "moved"}, 2),
+    ]
+    for interval in ("day", "week", "month"):
+        for query, responses in cases:
+            got = admin_api.get("/api/v1/reports/nps/", {**query, "interval": interval})
+            assert got.status_code == 200, (query, got.content)
+            assert got.json()["overall"]["responses"] == responses, query
+            kwargs = {"period": parse_period(query), "segment": query.get("segment")}
+            assert_same(**kwargs, interval=interval)
+
+
 @pytest.mark.parametrize(
     ("start", "end", "whole"),
     [
@@ -383,7 +492,9 @@ def test_concurrent_refreshes_and_rebuilds_count_every_answer_once():
         assert sum(r[-1] for r in rollup_rows()) == Response.objects.count()
         assert_same(interval="day")
         assert_same(segment="smb", interval="week", period=Period(start=T0 - dt.timedelta(days=20)))
-    assert any(r is None for r in results)  # some refreshes found the row locked: skipped
+    # How many refreshes found the row locked (and skipped) depends on thread timing; that
+    # a refresh skips is asserted deterministically in the next test.
+    assert results and all(r is None or r.mark for r in results)
 
 
 @pytest.mark.postgres
