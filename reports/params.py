@@ -24,9 +24,13 @@ class BadParam(ValueError):
 
 def parse_moment(value: str, param: str, *, end: bool, tzinfo: dt.tzinfo) -> dt.datetime:
     """A date means the whole day in tzinfo: start at its midnight, end after it."""
-    moment = parse_datetime(value) if "T" in value or " " in value else None
-    if moment is not None:
-        return moment if timezone.is_aware(moment) else timezone.make_aware(moment, tzinfo)
+    try:
+        moment = parse_datetime(value) if "T" in value or " " in value else None
+        if moment is not None:
+            moment = moment if timezone.is_aware(moment) else timezone.make_aware(moment, tzinfo)
+            return moment.astimezone(dt.UTC)
+    except (ValueError, OverflowError):
+        raise BadParam(param, _("The date is out of range.")) from None
     try:
         day = parse_date(value)
     except ValueError:

@@ -99,6 +99,7 @@ class AwareDateTimeField(serializers.Field):
     default_error_messages = {
         "invalid": _("Must be an ISO 8601 date-time string, e.g. 2026-11-20T09:15:00+03:00."),
         "naive": _("Include a UTC offset, e.g. 2026-11-20T09:15:00+03:00 or …Z."),
+        "out_of_range": _("Out of range: the moment must fall within the years 1–9999 in UTC."),
     }
 
     def to_internal_value(self, data):
@@ -112,7 +113,10 @@ class AwareDateTimeField(serializers.Field):
             self.fail("invalid")
         if timezone.is_naive(value):
             self.fail("naive")
-        return value.astimezone(dt.UTC)
+        try:
+            return value.astimezone(dt.UTC)
+        except OverflowError:  # e.g. 0001-01-01T00:00+03:00 is before year 1 in UTC
+            self.fail("out_of_range")
 
     def to_representation(self, value):
         return value.isoformat()

@@ -273,3 +273,14 @@ def test_admin_token_may_ingest(api, survey, admin_user):
     token = Token.objects.create(user=admin_user)
     api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     assert post(api, detractor_payload()).status_code == 201
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+03:00", "0001-01-01T00:00:00Z"])
+def test_answer_before_the_calendar_starts_is_refused_not_a_500(ingest_api, survey, moment):
+    # +03:00 on 1 January of year 1 is before 0001-01-01 UTC: no datetime can hold it
+    answer = post(ingest_api, detractor_payload(responded_at=moment))
+    if moment.endswith("Z"):
+        assert answer.status_code == 201  # the first moment there is, still an answer
+    else:
+        assert answer.status_code == 400
+        assert "out of range" in answer.json()["errors"]["responded_at"][0].lower()

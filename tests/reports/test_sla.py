@@ -115,3 +115,13 @@ def test_api_refuses_an_end_date_past_the_calendar(team, api, url):
     response = api.get(url, {"end": "9999-12-31"})
     assert response.status_code == 400
     assert "end" in response.json()["errors"]
+
+
+@pytest.mark.parametrize(
+    "params", [{"start": "0001-01-01T00:00:00+03:00"}, {"end": "9999-12-31T23:00:00-05:00"}]
+)
+def test_api_refuses_moments_no_calendar_holds(team, api, params):
+    api.force_authenticate(factories.UserFactory(is_superuser=True))
+    response = api.get("/api/v1/reports/sla/", params)
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == set(params)
