@@ -239,3 +239,33 @@ def test_dashboard_numbers_match_a_count_over_the_rows(scope, settings):
     assert d["pareto"]["total"] == sum(want["pareto"].values())
     assert sorted(i["n"] for i in d["pareto"]["items"]) == sorted(want["pareto"].values())
     assert (d["recovery"]["recovered"], d["recovery"]["rerated"]) == want["recovery"]
+
+
+def test_reports_api_gives_the_dashboards_numbers(api, settings):
+    """One place computes them: the API's SLA and NPS reports equal the dashboard's."""
+    import time_machine
+
+    from tickets.selectors import teams_managed_by
+
+    settings.TIME_ZONE = "UTC"
+    manager, teams, surveys = make_world(seed=11)
+    start = NOW - dt.timedelta(days=30)
+    d = dashboard_data(
+        teams=teams_managed_by(manager),
+        team=teams[0],
+        survey=None,
+        segment=None,
+        period=Period(start=start),
+        now=NOW,
+    )
+    api.force_authenticate(manager)
+    params = {"start": start.isoformat(), "team": teams[0].slug}
+    with time_machine.travel(NOW, tick=False):
+        sla = api.get("/api/v1/reports/sla/", params).json()
+        nps = api.get("/api/v1/reports/nps/", {"start": start.isoformat()}).json()
+    assert sla["tickets_opened"] > 5
+    assert sla == d["sla"]
+    assert nps["overall"] == d["nps"]["overall"]
+    assert [row["period_start"] for row in nps["series"]] == [
+        row["period_start"].isoformat() for row in d["nps"]["series"]
+    ]
