@@ -23,16 +23,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench._common import pct, recreate_database  # noqa: E402
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/fd_bench_nps"
-
-
-def create_database(url: str) -> None:
-    import psycopg
-
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def seed(m: int, now_sql: str) -> None:
@@ -131,11 +124,6 @@ def timed(fn, runs: int) -> list[float]:
     return out
 
 
-def pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--responses", type=int, default=3_000_000)
@@ -148,7 +136,7 @@ def main() -> None:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "feedback_desk.settings")
     if not args.reuse:
-        create_database(url)
+        recreate_database(url)
         env = {**os.environ, "DATABASE_URL": url}
         subprocess.run(
             [sys.executable, "manage.py", "migrate", "-v0"], check=True, env=env, cwd=ROOT

@@ -21,21 +21,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench._common import pct, recreate_database  # noqa: E402
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/fd_bench_web"
 NOW_SQL = "TIMESTAMPTZ '2026-11-24 12:00:00+00'"
 
 
 def sh(*args: str, env=None) -> None:
     subprocess.run(args, check=True, env=env, cwd=ROOT)
-
-
-def create_database(url: str) -> None:
-    import psycopg
-
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def seed(n: int, m: int) -> None:
@@ -236,11 +229,6 @@ def timed(client, url: str, runs: int) -> list[float]:
     return out
 
 
-def pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=1_000_000)
@@ -252,7 +240,7 @@ def main() -> None:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "feedback_desk.settings")
     if not args.reuse:
-        create_database(url)
+        recreate_database(url)
     # also on --reuse: a database seeded before the NPS rollup existed gets its table
     env = {**os.environ, "DATABASE_URL": url}
     sh(sys.executable, "manage.py", "migrate", "-v0", env=env)
