@@ -11,7 +11,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import ROLE_ADMIN, ROLE_MANAGER
+from accounts.models import ROLE_ADMIN
 from surveys.models import Response
 from tickets.models import ContactAttempt, Resolution, SlaClock, Team, Ticket, TicketEvent
 
@@ -52,10 +52,6 @@ def user_can_manage(user, team: Team) -> bool:
     if user is None:
         return True  # the system itself (routing, escalation)
     return user_is_admin(user) or team.manager_id == user.pk
-
-
-def user_is_manager(user) -> bool:
-    return user_is_admin(user) or user.groups.filter(name=ROLE_MANAGER).exists()
 
 
 def tickets_visible_to(user) -> QuerySet[Ticket]:
