@@ -86,10 +86,10 @@ def child(n: int) -> dict:
         connection.settings_dict["TEST"]["NAME"] = f"test_{connection.settings_dict['NAME']}_bench"
     connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
-        from integrations.importing import responses_import, rows_read
-        from integrations.validation import response_data
+        from intake.importing import responses_import, rows_read
+        from intake.services import CustomerData, ResponseData, response_ingest
+        from intake.validation import response_data
         from surveys.models import IngestionSource, Response, Survey
-        from surveys.services import CustomerData, ResponseData, response_ingest
 
         survey = Survey.objects.create(slug="bench", name="Bench")
         baseline_source = IngestionSource.objects.create(name="baseline", slug="baseline")

@@ -31,8 +31,8 @@ def main(n: int) -> None:
     from django.test import Client
     from django.utils import timezone
 
+    from intake.services import CustomerData, ResponseData, response_ingest
     from surveys.models import Customer, IngestionSource, Response, Survey
-    from surveys.services import CustomerData, ResponseData, response_ingest
     from tickets.models import Ticket
 
     call_command("migrate", verbosity=0)

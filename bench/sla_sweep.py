@@ -82,13 +82,14 @@ def seeded_already(size: int) -> dict | None:
     """Reuses a database seeded by an earlier run: seeding a million tickets takes minutes."""
     from django.db import connection
 
+    from sla.models import SlaPolicy
     from surveys.models import IngestionSource, Survey
-    from tickets.models import SlaPolicy, Team
+    from tickets.models import Team
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM tickets_ticket WHERE status = 'new'")
         tickets = cursor.fetchone()[0]
-        cursor.execute("SELECT count(*) FROM tickets_slaclock")
+        cursor.execute("SELECT count(*) FROM sla_slaclock")
         clocks = cursor.fetchone()[0]
     if (tickets, clocks) != (size, 2 * size):
         return None
@@ -108,22 +109,17 @@ def reset(now: dt.datetime) -> dict:
 
     from accounts.models import User
     from notifications.models import WebhookEndpoint
+    from sla.models import BusinessCalendar, EscalationLevel, SlaPolicy, WorkingHours
     from surveys.models import IngestionSource, Survey
-    from tickets.models import (
-        BusinessCalendar,
-        EscalationLevel,
-        SlaPolicy,
-        Team,
-        WorkingHours,
-    )
+    from tickets.models import Team
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "TRUNCATE tickets_ticketevent, tickets_slaclock, tickets_contactattempt, "
+            "TRUNCATE tickets_ticketevent, sla_slaclock, tickets_contactattempt, "
             "tickets_resolution, tickets_ticket, surveys_response, surveys_customer, "
-            "notifications_delivery, notifications_webhookendpoint, tickets_escalationlevel, "
-            "tickets_slapolicyrule, tickets_slapolicy, tickets_workinghours, "
-            "tickets_calendarexception, tickets_businesscalendar, tickets_team_members, "
+            "notifications_delivery, notifications_webhookendpoint, sla_escalationlevel, "
+            "sla_slapolicyrule, sla_slapolicy, sla_workinghours, "
+            "sla_calendarexception, sla_businesscalendar, tickets_team_members, "
             "tickets_team, surveys_survey, surveys_ingestionsource RESTART IDENTITY CASCADE"
         )
     manager, _ = User.objects.get_or_create(
@@ -167,7 +163,7 @@ SEED_SQL = [
        FROM generate_series(%(lo)s, %(hi)s - 1) AS i""",
     # Not due: checks spread over three weeks a year from now (so a reused database
     # stays valid), the same index shape as live data.
-    """INSERT INTO tickets_slaclock (ticket_id, kind, state, started_at, target_minutes,
+    """INSERT INTO sla_slaclock (ticket_id, kind, state, started_at, target_minutes,
            due_at, warn_at, paused_seconds, escalation_level, next_check_at)
        SELECT i, k.kind, 'running', %(now)s - interval '1 hour', k.minutes,
               %(now)s + interval '365 days' + (1 + i %% 40000) * interval '1 minute',
@@ -181,7 +177,7 @@ SEED_SQL = [
 def seed(ids: dict, lo: int, hi: int, now: dt.datetime) -> None:
     from django.db import connection, transaction
 
-    from tickets.sla import SUMMARY_UPDATE_SQL
+    from sla.clocks import SUMMARY_UPDATE_SQL
 
     # the tickets' queue summary of their clocks, as the SLA code keeps it
     summary_sql = SUMMARY_UPDATE_SQL.format(where="id >= %(lo)s AND id < %(hi)s")
@@ -203,11 +199,11 @@ def make_due(first_ticket: int, now: dt.datetime, count: int = DUE) -> None:
     """`count` first-contact clocks passed their deadline a minute ago (warned already)."""
     from django.db import connection
 
-    from tickets.sla import SUMMARY_UPDATE_SQL
+    from sla.clocks import SUMMARY_UPDATE_SQL
 
     with connection.cursor() as cursor:
         cursor.execute(
-            """UPDATE tickets_slaclock SET state = 'at_risk', warned_at = %(past)s,
+            """UPDATE sla_slaclock SET state = 'at_risk', warned_at = %(past)s,
                    warn_at = %(past)s, due_at = %(past)s, next_check_at = %(past)s,
                    breached_at = NULL, escalation_level = 0
                WHERE kind = 'first_contact' AND ticket_id >= %(lo)s AND ticket_id < %(hi)s""",
@@ -222,7 +218,7 @@ def make_due(first_ticket: int, now: dt.datetime, count: int = DUE) -> None:
 
 
 def sweep_once(now: dt.datetime) -> tuple[float, object]:
-    from tickets.sla_sweep import sla_sweep
+    from sla.sweep import sla_sweep
 
     started = time.perf_counter()
     result = sla_sweep(now=now)
@@ -234,7 +230,7 @@ def explain(now: dt.datetime) -> str:
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "EXPLAIN SELECT id FROM tickets_slaclock WHERE next_check_at IS NOT NULL "
+            "EXPLAIN SELECT id FROM sla_slaclock WHERE next_check_at IS NOT NULL "
             "AND next_check_at <= %s ORDER BY next_check_at LIMIT 500 FOR UPDATE SKIP LOCKED",
             [now],
         )

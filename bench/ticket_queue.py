@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench._common import ensure_database  # noqa: E402
+from tickets.services import contacts
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "feedback_desk.settings")
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "false")
@@ -35,11 +36,11 @@ def main(n: int) -> None:
     from rest_framework.test import APIClient
 
     from accounts.models import User
+    from intake.services import CustomerData, ResponseData, response_ingest
     from notifications.models import Delivery
+    from sla.models import SlaPolicy
     from surveys.models import Customer, IngestionSource, Response, Survey
-    from surveys.services import CustomerData, ResponseData, response_ingest
-    from tickets import services
-    from tickets.models import SlaPolicy, Team, Ticket
+    from tickets.models import Team, Ticket
     from tickets.selectors import queue_base
 
     call_command("migrate", verbosity=0)
@@ -79,7 +80,7 @@ def main(n: int) -> None:
                 ),
             )
             for _ in range(3):
-                services.contact_attempt_log(
+                contacts.contact_attempt_log(
                     ticket=result.response.ticket, by=agent, channel="phone", outcome="no_answer"
                 )
             created += 1

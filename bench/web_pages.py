@@ -36,9 +36,10 @@ def seed(n: int, m: int) -> None:
     from django.db import connection, transaction
 
     from accounts.models import User
+    from sla.clocks import SUMMARY_UPDATE_SQL
+    from sla.models import SlaPolicy
     from surveys.models import IngestionSource, Survey
-    from tickets.models import RootCause, SlaPolicy, Team
-    from tickets.sla import SUMMARY_UPDATE_SQL
+    from tickets.models import RootCause, Team
 
     survey = Survey.objects.create(slug="nps", name="NPS")
     source = IngestionSource.objects.create(name="bench", slug="bench")
@@ -122,7 +123,7 @@ def seed(n: int, m: int) -> None:
         (
             "sla clocks",
             f"""
-            INSERT INTO tickets_slaclock (kind, state, started_at, target_minutes, due_at,
+            INSERT INTO sla_slaclock (kind, state, started_at, target_minutes, due_at,
                 warn_at, warned_at, breached_at, met_at, paused_at, paused_seconds,
                 escalation_level, next_check_at, ticket_id)
             SELECT k.kind,
@@ -148,7 +149,7 @@ def seed(n: int, m: int) -> None:
             # Ticket.next_due_at / sla_state, with the SQL the SLA code keeps them by
             "ticket SLA summaries",
             SUMMARY_UPDATE_SQL.format(
-                where="id IN (SELECT ticket_id FROM tickets_slaclock WHERE met_at IS NULL)"
+                where="id IN (SELECT ticket_id FROM sla_slaclock WHERE met_at IS NULL)"
             ),
         ),
         (

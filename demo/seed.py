@@ -20,221 +20,35 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from accounts.models import ROLE_AGENT, ROLE_MANAGER, User
-from demo.comments import COMMENTS
+from demo.answers import plan_answers
+from demo.data import (
+    API_SOURCE,
+    CAUSE_WORDS,
+    CONTACT_NOTES,
+    DEMO_SOURCE,
+    PEOPLE,
+    RESOLUTION_CODES,
+    RESOLUTION_NOTES,
+    ROOT_CAUSES,
+    SEED,
+    SURVEYS,
+    TEAMS,
+)
+from intake.services import response_ingest
+from sla.models import SlaPolicy
+from sla.sweep import sla_sweep
 from surveys.models import IngestionSource, Survey
-from surveys.services import CustomerData, ResponseData, response_ingest
-from tickets import services
 from tickets.models import (
     PriorityRule,
     ResolutionCode,
     RootCause,
     RoutingRule,
-    SlaPolicy,
     Status,
     Team,
     Ticket,
 )
-from tickets.sla_sweep import sla_sweep
-
-SEED = 2026
-CUSTOMERS = 300
-ANSWERS = 650
-DAYS = 42
-DEMO_SOURCE = "demo"
-API_SOURCE = "api"
-
-# username, first name, last name, language, time zone, teams it manages
-PEOPLE = [
-    ("manager", "Marina", "Sokolova", "ru", "Europe/Moscow", ["enterprise-care"]),
-    ("agent", "Alex", "Morgan", "en", "Europe/Berlin", []),
-    ("ivan", "Иван", "Петров", "ru", "Europe/Moscow", []),
-    ("olga", "Ольга", "Смирнова", "ru", "Asia/Yekaterinburg", ["retail-support"]),
-    ("dmitry", "Дмитрий", "Козлов", "ru", "Asia/Yekaterinburg", []),
-    ("emma", "Emma", "Walker", "en", "America/New_York", []),
-    ("peter", "Peter", "Klein", "en", "Europe/Berlin", ["delivery"]),
-    ("sergey", "Сергей", "Волков", "ru", "Europe/Moscow", []),
-    ("julia", "Julia", "Weber", "en", "Europe/Berlin", []),
-]
-TEAMS = [
-    # slug, name, strategy, agents, fallback
-    ("enterprise-care", "Enterprise care", Team.Strategy.FEWEST_OPEN, ["agent", "ivan"], False),
-    ("retail-support", "Retail support", Team.Strategy.ROUND_ROBIN, ["dmitry", "emma"], True),
-    ("delivery", "Delivery", Team.Strategy.FEWEST_OPEN, ["sergey", "julia", "agent"], False),
-]
-SURVEYS = [
-    # slug, name, question, min, max, detractor_max, passive_max, share of answers
-    ("nps-2026", "Customer NPS 2026", "How likely are you to recommend us?", 0, 10, 6, 8, 50),
-    ("csat-support", "Support CSAT", "How satisfied are you with our support?", 1, 5, 2, 3, 25),
-    (
-        "delivery-nps",
-        "Post-delivery NPS",
-        "How likely are you to recommend our delivery?",
-        0,
-        10,
-        6,
-        8,
-        25,
-    ),
-]
-ROOT_CAUSES = [
-    ("delivery", "Delivery", None),
-    ("delivery_late", "Late delivery", "delivery"),
-    ("delivery_damaged", "Damaged in transit", "delivery"),
-    ("delivery_wrong_item", "Wrong item delivered", "delivery"),
-    ("product", "Product", None),
-    ("product_quality", "Quality defect", "product"),
-    ("product_expectations", "Did not meet expectations", "product"),
-    ("service", "Customer service", None),
-    ("service_slow", "Slow response", "service"),
-    ("service_rude", "Unfriendly staff", "service"),
-    ("service_unresolved", "Earlier issue not solved", "service"),
-    ("billing", "Billing", None),
-    ("billing_overcharged", "Charged incorrectly", "billing"),
-    ("billing_refund_delay", "Refund delayed", "billing"),
-    ("pricing", "Price", None),
-    ("pricing_too_high", "Too expensive", "pricing"),
-]
-RESOLUTION_CODES = [
-    ("resolved_explained", "Explained and resolved", True),
-    ("resolved_fixed", "Problem fixed", True),
-    ("goodwill_offered", "Goodwill offered", True),
-    ("customer_declined", "Customer declined to talk", True),
-]
-CAUSE_WORDS = [
-    ("delivery_late", ("late", "slot", "rescheduled", "опозда", "переносили", "окно доставки")),
-    ("delivery_damaged", ("broken", "soaked", "dented", "мятой", "промокла")),
-    ("delivery_wrong_item", ("wrong size", "missing", "не тот", "не хватало")),
-    ("billing_overcharged", ("charged", "billed", "fees", "invoice", "списали", "счёте")),
-    ("billing_refund_delay", ("refund", "возврат")),
-    ("service_slow", ("waited", "callback", "hotline", "перезвонить", "на линии")),
-    ("service_rude", ("rude", "нагрубил")),
-    ("pricing_too_high", ("expensive", "price", "дорого", "цен")),
-    ("product_quality", ("stopped working", "faulty", "crashes", "сломался", "бракован")),
-]
-DELIVERY_WORDS = ("deliver", "courier", "parcel", "package", "доставк", "курьер", "посылк")
-RU_FIRST = [
-    "Анна",
-    "Мария",
-    "Елена",
-    "Ольга",
-    "Наталья",
-    "Татьяна",
-    "Ирина",
-    "Светлана",
-    "Алексей",
-    "Дмитрий",
-    "Сергей",
-    "Андрей",
-    "Михаил",
-    "Николай",
-    "Павел",
-    "Игорь",
-]
-RU_FIRST_LAT = [
-    "anna",
-    "maria",
-    "elena",
-    "olga",
-    "natalia",
-    "tatiana",
-    "irina",
-    "svetlana",
-    "alexey",
-    "dmitry",
-    "sergey",
-    "andrey",
-    "mikhail",
-    "nikolay",
-    "pavel",
-    "igor",
-]
-RU_LAST = [
-    ("Иванов", "ivanov"),
-    ("Петров", "petrov"),
-    ("Смирнов", "smirnov"),
-    ("Кузнецов", "kuznetsov"),
-    ("Попов", "popov"),
-    ("Васильев", "vasiliev"),
-    ("Соколов", "sokolov"),
-    ("Михайлов", "mikhailov"),
-    ("Новиков", "novikov"),
-    ("Фёдоров", "fedorov"),
-    ("Морозов", "morozov"),
-    ("Волков", "volkov"),
-    ("Лебедев", "lebedev"),
-    ("Козлов", "kozlov"),
-    ("Орлов", "orlov"),
-]
-EN_FIRST = [
-    "James",
-    "Mary",
-    "John",
-    "Linda",
-    "Michael",
-    "Sarah",
-    "David",
-    "Emily",
-    "Daniel",
-    "Laura",
-    "Thomas",
-    "Anna",
-    "Lukas",
-    "Sophie",
-    "Felix",
-    "Hannah",
-]
-EN_LAST = [
-    "Smith",
-    "Johnson",
-    "Brown",
-    "Miller",
-    "Davis",
-    "Wilson",
-    "Taylor",
-    "Clark",
-    "Schmidt",
-    "Müller",
-    "Fischer",
-    "Wagner",
-    "Becker",
-    "Hoffmann",
-    "Evans",
-    "Turner",
-]
-RU_ZONES = (
-    ["Europe/Moscow"] * 5 + ["Asia/Yekaterinburg"] * 2 + ["Asia/Novosibirsk", "Europe/Samara"]
-)
-EN_ZONES = ["Europe/Berlin"] * 3 + ["America/New_York"] * 2 + ["Europe/London", "America/Chicago"]
-COMPANIES = [
-    "Север",
-    "Volga Logistics",
-    "Уральские сети",
-    "Nordwind GmbH",
-    "Atlas Retail",
-    "ТехноСтрой",
-    "Blue Harbor Inc.",
-]
-CHANNELS = ["email", "email", "sms", "web", "in_app"]
-RESOLUTION_NOTES = {
-    "en": [
-        "Called the customer, apologised and explained what went wrong.",
-        "Courier service informed; the customer accepted the explanation.",
-        "Refund processed, customer confirmed by phone.",
-        "Replacement shipped with express delivery.",
-        "Billing corrected, credit note sent.",
-    ],
-    "ru": [
-        "Позвонили клиенту, извинились и объяснили причину.",
-        "Передали жалобу в службу доставки, клиент принял объяснение.",
-        "Оформили возврат, клиент подтвердил по телефону.",
-        "Отправили замену экспресс-доставкой.",
-        "Исправили счёт, отправили корректировку.",
-    ],
-}
-CONTACT_NOTES = {
-    "en": ["Left a message.", "Customer busy, asked to call later.", "Talked it through."],
-    "ru": ["Оставили сообщение.", "Клиент занят, просил перезвонить.", "Обсудили ситуацию."],
-}
+from tickets.services import assignment, contacts, lifecycle
+from tickets.services import resolving as ticket_resolving
 
 
 def password_for(username: str) -> str:
@@ -254,7 +68,7 @@ class DemoSummary:
 def _sla_defaults_install() -> None:
     """The SLA area's defaults (calendars, policies) when they exist; else one 24/7 policy."""
     try:
-        from tickets.sla_defaults import install_default_sla
+        from sla.defaults import install_default_sla
     except ImportError:
         if not SlaPolicy.objects.filter(is_default=True).exists():
             SlaPolicy.objects.get_or_create(
@@ -400,109 +214,6 @@ def _source_key(source: IngestionSource) -> str:
     return key
 
 
-@dataclass
-class PlannedAnswer:
-    data: ResponseData
-    locale: str
-
-
-def _customers(rng: random.Random) -> list[CustomerData]:
-    customers = []
-    for i in range(CUSTOMERS):
-        russian = rng.random() < 0.6
-        segment = rng.choices(["enterprise", "smb", "consumer"], weights=[15, 35, 50])[0]
-        if russian:
-            first_index = rng.randrange(len(RU_FIRST))
-            last, last_lat = rng.choice(RU_LAST)
-            first = RU_FIRST[first_index]
-            if first_index < 8:  # feminine surname
-                last, last_lat = last + "а", last_lat + "a"
-            name, login = f"{first} {last}", f"{RU_FIRST_LAT[first_index]}.{last_lat}"
-            domain = "example.ru"
-            phone = f"+7 9{rng.randint(10, 99)} {rng.randint(100, 999)}-{rng.randint(10, 99)}-"
-            phone += f"{rng.randint(10, 99)}"
-            zone = rng.choice(RU_ZONES)
-        else:
-            first, last = rng.choice(EN_FIRST), rng.choice(EN_LAST)
-            name = f"{first} {last}"
-            login = f"{first}.{last}".lower().replace("ü", "ue")
-            domain = "example.com"
-            zone = rng.choice(EN_ZONES)
-            prefix = "+49 151" if zone.startswith("Europe") else "+1 212"
-            phone = f"{prefix} {rng.randint(1000000, 9999999)}"
-        attributes = {
-            "name": name,
-            "phone": phone,
-            "segment": segment,
-            "locale": "ru" if russian else "en",
-            "time_zone": zone,
-            "preferred_channel": rng.choice(["phone", "phone", "email", "messenger"]),
-        }
-        if segment == "enterprise":
-            attributes["name"] = f"{name} ({rng.choice(COMPANIES)})"
-        customers.append(
-            CustomerData(
-                external_id=f"demo-cust-{i:04d}",
-                email=f"{login}{i}@{domain}",
-                attributes=attributes,
-            )
-        )
-    return customers
-
-
-def _score(rng: random.Random, survey: Survey) -> int:
-    if survey.scale_max == 5:
-        return rng.choices([1, 2, 3, 4, 5], weights=[8, 10, 17, 35, 30])[0]
-    return rng.choices(range(11), weights=[3, 2, 3, 3, 3, 4, 5, 12, 17, 24, 24])[0]
-
-
-def plan_answers(surveys: dict[str, Survey], now: dt.datetime) -> list[PlannedAnswer]:
-    """The whole history, drawn from a seeded stream: the same plan on every run."""
-    rng = random.Random(SEED)
-    customers = _customers(rng)
-    slugs = [s[0] for s in SURVEYS]
-    shares = [s[-1] for s in SURVEYS]
-    planned = []
-    for i in range(ANSWERS):
-        customer = customers[i] if i < CUSTOMERS else rng.choice(customers)
-        survey = surveys[rng.choices(slugs, weights=shares)[0]]
-        score = _score(rng, survey)
-        category = survey.categorize(score)
-        locale = customer.attributes["locale"]
-        order = f"{rng.choice('ABDKM')}-{rng.randint(10000, 99999)}"
-        comment = rng.choice(COMMENTS[locale][category]).format(order=order, days=rng.randint(2, 4))
-        if rng.random() < 0.12:
-            comment = ""  # some people only give a score
-        # Working hours are busier: draw a day, then an hour weighted towards daytime.
-        age = dt.timedelta(
-            days=rng.randint(0, 2) if rng.random() < 0.2 else rng.randint(0, DAYS - 1),
-            hours=rng.choices(range(24), weights=[1] * 7 + [4] * 12 + [2] * 5)[0],
-            minutes=rng.randint(0, 59),
-        )
-        metadata = {"order_id": order}
-        if survey.slug == "delivery-nps" or any(w in comment.lower() for w in DELIVERY_WORDS):
-            metadata["topic"] = "delivery"
-        if survey.slug == "csat-support":
-            metadata = {"case": f"CS-{rng.randint(100000, 999999)}"}
-        planned.append(
-            PlannedAnswer(
-                data=ResponseData(
-                    survey=survey,
-                    external_id=f"demo-resp-{i:05d}",
-                    score=score,
-                    customer=customer,
-                    responded_at=now - age,
-                    comment=comment,
-                    channel=rng.choice(CHANNELS),
-                    metadata=metadata,
-                ),
-                locale=locale,
-            )
-        )
-    planned.sort(key=lambda p: p.data.responded_at)
-    return planned
-
-
 def _fate(ticket: Ticket, anchor: dt.datetime, rng: random.Random) -> str:
     age = anchor - ticket.created_at
     if age < dt.timedelta(hours=6):
@@ -570,7 +281,7 @@ def _advance_one(ticket: Ticket, fate: str, rng: random.Random, now: dt.datetime
         return
     if ticket.assignee_id is None:
         at = ticket.created_at + dt.timedelta(minutes=rng.randint(5, 90))
-        ticket = services.ticket_assign(ticket=ticket, by=actor, assignee=actor, now=min(at, now))
+        ticket = assignment.ticket_assign(ticket=ticket, by=actor, assignee=actor, now=min(at, now))
     # Most first calls happen within a few hours; some slip past the deadline.
     low, high = rng.choices([(15, 180), (180, 480), (480, 1800)], weights=[65, 25, 10])[0]
     at = ticket.created_at + dt.timedelta(minutes=rng.randint(low, high))
@@ -581,7 +292,7 @@ def _advance_one(ticket: Ticket, fate: str, rng: random.Random, now: dt.datetime
     for number, outcome in enumerate(outcomes):
         at = min(at, now)
         sla_sweep(now=at)  # what beat would have recorded by then (warnings, breaches)
-        services.contact_attempt_log(
+        contacts.contact_attempt_log(
             ticket=ticket,
             by=actor,
             channel=channel if channel != "messenger" or number else "phone",
@@ -592,7 +303,7 @@ def _advance_one(ticket: Ticket, fate: str, rng: random.Random, now: dt.datetime
         )
         at += dt.timedelta(hours=rng.randint(2, 30))
     if fate == Status.WAITING_ON_CUSTOMER:
-        services.ticket_status_set(
+        lifecycle.ticket_status_set(
             ticket=ticket, by=actor, status=Status.WAITING_ON_CUSTOMER, now=min(at, now)
         )
     if resolving and at <= now:
@@ -602,7 +313,7 @@ def _advance_one(ticket: Ticket, fate: str, rng: random.Random, now: dt.datetime
         code = (
             "goodwill_offered" if goodwill else rng.choice(["resolved_explained", "resolved_fixed"])
         )
-        services.ticket_resolve(
+        ticket_resolving.ticket_resolve(
             ticket=ticket,
             by=actor,
             code=code,
@@ -619,7 +330,7 @@ def _advance_one(ticket: Ticket, fate: str, rng: random.Random, now: dt.datetime
         )
         closed_at = at + dt.timedelta(days=7)
         if fate == Status.CLOSED and closed_at <= now:
-            services.ticket_close(ticket=ticket, by=None, now=closed_at)
+            lifecycle.ticket_close(ticket=ticket, by=None, now=closed_at)
 
 
 def demo_seed(*, now: dt.datetime | None = None) -> DemoSummary:

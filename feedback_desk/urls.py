@@ -6,7 +6,7 @@ from feedback_desk.health import healthz
 
 api_v1 = [
     path("", include("surveys.api_urls")),
-    path("", include("tickets.api_urls")),
+    path("", include("api.urls")),
     path("reports/", include("reports.api_urls")),
 ]
 
@@ -16,8 +16,8 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("hooks/", include("integrations.urls")),
-    path("r/", include("tickets.public_urls")),
+    path("hooks/", include("intake.urls")),
+    path("r/", include("web.public_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("web.urls")),
 ]

@@ -1,10 +1,9 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db import transaction
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from integrations.admin import WebhookSettingsInline
-from surveys.models import Customer, IngestionSource, Response, Survey
+from surveys.models import Customer, Response, Survey
 
 
 @admin.register(Survey)
@@ -30,32 +29,6 @@ class SurveyAdmin(admin.ModelAdmin):
     @admin.action(description=_("Deactivate selected surveys (new answers are refused)"))
     def deactivate(self, request, queryset):
         queryset.update(is_active=False)
-
-
-@admin.register(IngestionSource)
-class IngestionSourceAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "kind", "platform", "key_prefix", "is_active", "created_at")
-    list_filter = ("kind", "platform", "is_active")
-    search_fields = ("name", "slug", "key_prefix")
-    readonly_fields = ("key_prefix", "created_at")
-    prepopulated_fields = {"slug": ("name",)}
-    actions = ("issue_new_key",)
-    inlines = (WebhookSettingsInline,)
-
-    @admin.action(description=_("Issue a new key (the old one stops working)"))
-    def issue_new_key(self, request, queryset):
-        for source in queryset:
-            key = source.issue_key()
-            source.save(update_fields=["key_prefix", "key_hash"])
-            self.message_user(
-                request,
-                format_html(
-                    _("New key for {}: <code>{}</code> — copy it now, it is not shown again."),
-                    source.name,
-                    key,
-                ),
-                messages.WARNING,
-            )
 
 
 class ResponseInline(admin.TabularInline):

@@ -99,7 +99,7 @@ def detractor_payload(**overrides) -> dict:
 
 def ingest(survey: Survey, source: IngestionSource, **overrides):
     """Runs the real ingestion service with a valid answer; returns the IngestResult."""
-    from surveys.services import CustomerData, ResponseData, response_ingest
+    from intake.services import CustomerData, ResponseData, response_ingest
 
     n = next(_counter)
     customer = overrides.pop("customer", None) or CustomerData(

@@ -3,28 +3,24 @@ from django.contrib import admin
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from sla.admin_actions import sla_recalculate_tickets
+from sla.clocks import ticket_sla_summary_refresh
+from sla.models import (
+    SlaClock,
+)
 from tickets.models import (
-    BusinessCalendar,
-    CalendarException,
     ContactAttempt,
-    EscalationLevel,
     PriorityRule,
     RerateInvitation,
     Resolution,
     ResolutionCode,
     RootCause,
     RoutingRule,
-    SlaClock,
-    SlaPolicy,
-    SlaPolicyRule,
     Team,
     Ticket,
     TicketEvent,
-    WorkingHours,
 )
 from tickets.selectors import tickets_visible_to
-from tickets.sla import ticket_sla_summary_refresh
-from tickets.sla_admin import sla_recalculate_policy_tickets, sla_recalculate_tickets
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -172,52 +168,6 @@ class TeamAdmin(admin.ModelAdmin):
     filter_horizontal = ("members",)
     autocomplete_fields = ("manager",)
     prepopulated_fields = {"slug": ("name",)}
-
-
-class WorkingHoursInline(admin.TabularInline):
-    model = WorkingHours
-    extra = 0
-
-
-class CalendarExceptionInline(admin.TabularInline):
-    model = CalendarException
-    extra = 0
-
-
-@admin.register(BusinessCalendar)
-class BusinessCalendarAdmin(admin.ModelAdmin):
-    list_display = ("name", "time_zone", "holiday_country", "holiday_subdivision")
-    search_fields = ("name",)
-    inlines = (WorkingHoursInline, CalendarExceptionInline)
-
-
-class SlaPolicyRuleInline(admin.TabularInline):
-    model = SlaPolicyRule
-    extra = 0
-    fields = ("position", "survey", "segment", "priority")
-
-
-class EscalationLevelInline(admin.StackedInline):
-    model = EscalationLevel
-    extra = 0
-    filter_horizontal = ("notify_users",)
-
-
-@admin.register(SlaPolicy)
-class SlaPolicyAdmin(admin.ModelAdmin):
-    list_display = (
-        "name",
-        "calendar",
-        "first_contact_minutes",
-        "resolution_minutes",
-        "warning_percent",
-        "warning_lead_minutes",
-        "is_default",
-    )
-    list_filter = ("is_default", "calendar")
-    search_fields = ("name",)
-    inlines = (SlaPolicyRuleInline, EscalationLevelInline)
-    actions = (sla_recalculate_policy_tickets,)
 
 
 @admin.register(SlaClock)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from tickets.models import Priority, SlaClock, Status, Ticket
-from tickets.selectors import ORDERINGS, search_q, sla_state_q, valid_id
+from sla.models import SlaClock
+from tickets.models import Priority, Status, Ticket
+from tickets.queries import ORDERINGS, search_q, sla_state_q, valid_id
 
 
 class TicketFilter(django_filters.FilterSet):

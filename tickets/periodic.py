@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import transaction
 
-SWEEP_TASK = "tickets.sla_sweep"
+SWEEP_TASK = "sla.sweep"
 FLUSH_TASK = "notifications.deliveries_flush"
 RERATE_TASK = "tickets.rerate_invitations_send"
 AUTOCLOSE_TASK = "tickets.tickets_autoclose"

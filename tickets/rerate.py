@@ -17,7 +17,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from notifications.services import notify
-from surveys.models import IngestionSource, Response
 from tickets.events import event_record
 from tickets.models import RerateInvitation, Resolution, Ticket, TicketEvent
 
@@ -166,64 +165,3 @@ def rerate_invitations_send(*, now: dt.datetime | None = None, limit: int = 500)
             )
             sent += 1
     return sent
-
-
-def rerate_source() -> IngestionSource:
-    source, _created = IngestionSource.objects.get_or_create(
-        slug="rerate",
-        defaults={"name": "Re-rate links", "kind": IngestionSource.Kind.RERATE},
-    )
-    return source
-
-
-def rerate_submit(
-    *, token: str, score: int, comment: str = "", now: dt.datetime | None = None
-) -> Response:
-    """Stores the customer's new answer through ingestion, once, and records recovery.
-
-    external_id is derived from the invitation, so a replayed submission is the same
-    answer, never a second one.
-    """
-    from surveys.services import CustomerData, ResponseData, response_ingest
-
-    now = now or timezone.now()
-    invitation = invitation_from_token(token)
-    with transaction.atomic():
-        invitation = RerateInvitation.objects.select_for_update().filter(pk=invitation.pk).first()
-        if invitation.used_at is not None:
-            raise LinkUsed(invitation)
-        ticket = Ticket.objects.select_related("customer", "origin_response__survey").get(
-            pk=invitation.ticket_id
-        )
-        survey = ticket.origin_response.survey
-        customer = ticket.customer
-        result = response_ingest(
-            source=rerate_source(),
-            data=ResponseData(
-                survey=survey,
-                external_id=f"rerate-{invitation.pk}",
-                score=score,
-                customer=CustomerData(external_id=customer.external_id, email=customer.email),
-                responded_at=now,
-                comment=comment,
-                channel="email",
-                metadata={"rerate_of": ticket.reference, "invitation": invitation.pk},
-            ),
-            now=now,
-        )
-        response = result.response
-        if response.ticket_id is None:
-            response.ticket = ticket
-            response.save(update_fields=["ticket"])
-        invitation.used_at = now
-        invitation.response = response
-        invitation.save(update_fields=["used_at", "response"])
-        recovered = score > survey.detractor_max
-        Ticket.objects.filter(pk=ticket.pk).update(recovered=recovered)
-        event_record(
-            ticket=ticket,
-            kind=TicketEvent.Kind.RERATED,
-            data={"response": response.pk, "score": score, "recovered": recovered},
-            at=now,
-        )
-    return response

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import zoneinfo
 
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import ROLE_ADMIN
+from sla.models import SlaClock
 from surveys.models import Response
-from tickets.models import ContactAttempt, Resolution, SlaClock, Team, Ticket, TicketEvent
+from tickets.models import ContactAttempt, Resolution, Team, Ticket, TicketEvent
+from tickets.queries import valid_id
 
 # --- who may see what ---------------------------------------------------------------
 
@@ -67,46 +68,6 @@ def tickets_visible_to(user) -> QuerySet[Ticket]:
     return Ticket.objects.filter(team_id__in=team_ids)
 
 
-# --- the queue ------------------------------------------------------------------------
-
-
-SLA_STATES = (SlaClock.State.RUNNING, SlaClock.State.AT_RISK, SlaClock.State.BREACHED)
-
-
-def sla_state_q(state: str) -> Q:
-    """The worst state of a ticket's open clocks: breached > at_risk > running.
-
-    Reads Ticket.sla_state, which tickets.sla keeps whenever a clock changes."""
-    if state in SLA_STATES:
-        return Q(sla_state=state)
-    return Q(pk__in=[])
-
-
-def reference_pk(text: str) -> int | None:
-    """'FD-123', 'fd123', '#123' or '123' → 123."""
-    prefix = re.escape(settings.TICKET_PREFIX)
-    match = re.fullmatch(rf"\s*(?:{prefix}-?|#)?(\d{{1,18}})\s*", text, flags=re.IGNORECASE)
-    return int(match.group(1)) if match else None
-
-
-def search_q(text: str) -> Q:
-    text = text.strip()
-    if not text:
-        return Q()
-    comments = Response.objects.filter(ticket=OuterRef("pk"), comment__icontains=text)
-    q = (
-        Q(customer__name__icontains=text)
-        | Q(customer__email__icontains=text)
-        | Q(customer__external_id__iexact=text)
-        | Q(origin_response__comment__icontains=text)
-        | Q(Exists(comments))
-    )
-    pk = reference_pk(text)
-    if pk is not None and pk <= MAX_ID:
-        q |= Q(pk=pk)
-    return q
-
-
 def queue_base(user) -> QuerySet[Ticket]:
     """Visible tickets with what a queue row shows, in a constant number of queries.
 
@@ -122,18 +83,6 @@ def queue_base(user) -> QuerySet[Ticket]:
             Prefetch("clocks", queryset=SlaClock.objects.order_by("kind")),
         )
     )
-
-
-# "due" = Ticket.next_due_at, the nearest deadline of a running clock (kept by tickets.sla);
-# indexes (assignee|team, status, next_due_at) serve the queue's views.
-ORDERINGS = {
-    "due": (F("next_due_at").asc(nulls_last=True), "-priority_rank", "created_at"),
-    "-due": (F("next_due_at").desc(nulls_last=True), "-created_at"),
-    "created": ("created_at", "pk"),
-    "-created": ("-created_at", "-pk"),
-    "priority": ("priority_rank", "created_at"),
-    "-priority": ("-priority_rank", "created_at"),
-}
 
 
 def ticket_queue(*, user, filters: dict) -> QuerySet[Ticket]:
@@ -192,18 +141,6 @@ def ticket_detail_queryset(user) -> QuerySet[Ticket]:
             ),
         )
     )
-
-
-MAX_ID = 2**63 - 1
-
-
-def valid_id(value) -> int | None:
-    """An id the database can compare (bigint), or None."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number <= MAX_ID else None
 
 
 def ticket_detail(*, user, pk) -> Ticket:

@@ -2,23 +2,17 @@
 
 from celery import shared_task
 
-from tickets import rerate, services
-from tickets.sla_sweep import sla_sweep as sweep
+from tickets import rerate
+from tickets.services import lifecycle
 
 
 @shared_task(name="tickets.tickets_autoclose", ignore_result=True)
 def tickets_autoclose() -> None:
     """Closes tickets resolved TICKET_AUTOCLOSE_DAYS ago. Beat: every 15 minutes."""
-    services.tickets_autoclose()
+    lifecycle.tickets_autoclose()
 
 
 @shared_task(name="tickets.rerate_invitations_send", ignore_result=True)
 def rerate_invitations_send() -> None:
     """Emails re-rate invitations that are due. Beat: every 5 minutes."""
     rerate.rerate_invitations_send()
-
-
-@shared_task(name="tickets.sla_sweep", ignore_result=True)
-def sla_sweep() -> str:
-    """Periodic (django-celery-beat): one sweep of the due SLA clocks and callbacks."""
-    return str(sweep())

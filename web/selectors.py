@@ -25,20 +25,13 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.models import User
-from reports.selectors import (
-    Period,
-    TicketScope,
-    period_q,
-    sla_report,
-)
+from reports.selectors import Period
+from reports.sla_selectors import TicketScope, period_q, sla_report
+from sla.models import SlaClock
 from surveys.models import Response
-from tickets.models import OPEN_STATUSES, Resolution, SlaClock, Status, Team, Ticket
-from tickets.selectors import (
-    customer_contact_window,
-    sla_state_q,
-    teams_managed_by,
-    ticket_queue,
-)
+from tickets.models import OPEN_STATUSES, Resolution, Status, Team, Ticket
+from tickets.queries import sla_state_q
+from tickets.selectors import customer_contact_window, teams_managed_by, ticket_queue
 
 QUEUE_VIEWS = ("mine", "team", "all")
 

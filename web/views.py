@@ -21,7 +21,6 @@ from django.views.decorators.http import require_POST
 from reports import params as report_params
 from reports.selectors import NPS_BAND_LABELS, Period, responses_filtered
 from surveys.models import Customer
-from tickets import services as ticket_services
 from tickets.exceptions import TicketActionError
 from tickets.selectors import (
     teams_managed_by,
@@ -29,9 +28,8 @@ from tickets.selectors import (
     ticket_for_action,
     tickets_visible_to,
 )
-from tickets.selectors import (
-    ticket_detail as ticket_detail_select,
-)
+from tickets.selectors import ticket_detail as ticket_detail_select
+from tickets.services import assignment, contacts, lifecycle, resolving
 from web import export, forms, selectors
 from web.services import user_language_set
 
@@ -129,7 +127,7 @@ def bulk_assign(request):
     done, failed = 0, []
     for ticket in form.cleaned_data["tickets"]:
         try:
-            ticket_services.ticket_assign(
+            assignment.ticket_assign(
                 ticket=ticket, by=request.user, assignee=form.cleaned_data["assignee"]
             )
             done += 1
@@ -204,13 +202,13 @@ def ticket_detail(request, pk: int):
 
 
 def _do_claim(request, ticket, form):
-    ticket_services.ticket_claim(ticket=ticket, by=request.user)
+    assignment.ticket_claim(ticket=ticket, by=request.user)
     return _("You took this ticket.")
 
 
 def _do_contact(request, ticket, form):
     d = form.cleaned_data
-    ticket_services.contact_attempt_log(
+    contacts.contact_attempt_log(
         ticket=ticket,
         by=request.user,
         channel=d["channel"],
@@ -224,15 +222,13 @@ def _do_contact(request, ticket, form):
 
 
 def _do_status(request, ticket, form):
-    ticket_services.ticket_status_set(
-        ticket=ticket, by=request.user, status=form.cleaned_data["status"]
-    )
+    lifecycle.ticket_status_set(ticket=ticket, by=request.user, status=form.cleaned_data["status"])
     return _("Status changed.")
 
 
 def _do_resolve(request, ticket, form):
     d = form.cleaned_data
-    ticket_services.ticket_resolve(
+    resolving.ticket_resolve(
         ticket=ticket,
         by=request.user,
         code=d["code"],
@@ -245,16 +241,12 @@ def _do_resolve(request, ticket, form):
 
 def _do_assign(request, ticket, form):
     d = form.cleaned_data
-    ticket_services.ticket_assign(
-        ticket=ticket, by=request.user, assignee=d["assignee"], team=d["team"]
-    )
+    assignment.ticket_assign(ticket=ticket, by=request.user, assignee=d["assignee"], team=d["team"])
     return _("Assignment changed.")
 
 
 def _do_reopen(request, ticket, form):
-    ticket_services.ticket_reopen(
-        ticket=ticket, by=request.user, reason=form.cleaned_data["reason"]
-    )
+    lifecycle.ticket_reopen(ticket=ticket, by=request.user, reason=form.cleaned_data["reason"])
     return _("Ticket reopened.")
 
 

@@ -5,17 +5,9 @@ from django.contrib import admin
 from django.urls import reverse
 
 from notifications.models import Delivery
+from sla.models import BusinessCalendar, SlaPolicy, WorkingHours
 from tests.factories import ingest
-from tickets.models import (
-    BusinessCalendar,
-    ResolutionCode,
-    RootCause,
-    RoutingRule,
-    SlaPolicy,
-    Team,
-    Ticket,
-    WorkingHours,
-)
+from tickets.models import ResolutionCode, RootCause, RoutingRule, Team, Ticket
 
 
 @pytest.fixture

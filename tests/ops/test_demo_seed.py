@@ -7,9 +7,10 @@ import pytest
 from django.apps import apps
 
 from demo.seed import demo_seed
+from sla.clocks import ticket_sla_summary_stale
+from sla.models import SlaClock
 from surveys.models import Category, Response
-from tickets.models import ContactAttempt, Resolution, SlaClock, Status, Ticket
-from tickets.sla import ticket_sla_summary_stale
+from tickets.models import ContactAttempt, Resolution, Status, Ticket
 
 
 def counts() -> dict[str, int]:

@@ -9,9 +9,10 @@ import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from surveys.services import CustomerData
+from intake.services import CustomerData
+from sla.models import SlaPolicy
 from tests.factories import SourceFactory, SurveyFactory, TeamFactory, UserFactory, ingest
-from tickets.models import RoutingRule, SlaPolicy, Ticket
+from tickets.models import RoutingRule, Ticket
 
 NOW = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)
 

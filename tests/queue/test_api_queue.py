@@ -9,10 +9,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from sla.clocks import ticket_sla_summary_refresh
+from sla.models import SlaClock
 from tests.queue.conftest import open_ticket
-from tickets import services
-from tickets.models import SlaClock, Ticket
-from tickets.sla import ticket_sla_summary_refresh
+from tickets.models import Ticket
+from tickets.services import contacts
 
 
 def ids(answer) -> list[int]:
@@ -29,7 +30,7 @@ def queue(world):
     Ticket.objects.filter(pk=t3.pk).update(priority="urgent", priority_rank=40)
     Ticket.objects.filter(pk=t1.pk).update(assignee=world.agent_a2)
     Ticket.objects.filter(pk=t3.pk).update(assignee=world.agent_a)
-    services.contact_attempt_log(ticket=t3, by=world.agent_a, channel="email", outcome="reached")
+    contacts.contact_attempt_log(ticket=t3, by=world.agent_a, channel="email", outcome="reached")
     SlaClock.objects.filter(ticket=t1, kind="first_contact").update(state="breached")
     SlaClock.objects.filter(ticket=t2, kind="first_contact").update(state="at_risk")
     ticket_sla_summary_refresh([t1.pk, t2.pk])  # as the SLA code does after writing clocks
@@ -102,7 +103,7 @@ def test_list_and_detail_use_a_constant_number_of_queries(world, api):
     for _ in range(6):
         open_ticket(world)
     for _ in range(5):
-        services.contact_attempt_log(
+        contacts.contact_attempt_log(
             ticket=ticket, by=world.agent_a, channel="phone", outcome="no_answer"
         )
     assert count("/api/v1/tickets/") == small_list
@@ -111,7 +112,7 @@ def test_list_and_detail_use_a_constant_number_of_queries(world, api):
 
 def test_detail_payload(world, api):
     ticket = open_ticket(world)
-    services.contact_attempt_log(
+    contacts.contact_attempt_log(
         ticket=ticket, by=world.agent_a, channel="phone", outcome="reached"
     )
     api.force_authenticate(world.agent_a)

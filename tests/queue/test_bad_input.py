@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from tests.queue.conftest import open_ticket
-from tickets import services
+from tickets import tasks
 from tickets.models import Ticket
+from tickets.services import lifecycle, resolving
 
 CASES = [
     ("assign", {"assignee": "5"}, 400, "assignee"),
@@ -56,8 +57,8 @@ def test_bad_action_input(world, api, action, body, code, field):
 
 def test_actions_on_a_closed_ticket_are_refused(world, api):
     ticket = open_ticket(world)
-    services.ticket_resolve(ticket=ticket, by=world.agent_a, code="unreachable")
-    services.ticket_close(ticket=ticket)
+    resolving.ticket_resolve(ticket=ticket, by=world.agent_a, code="unreachable")
+    lifecycle.ticket_close(ticket=ticket)
     api.force_authenticate(world.agent_a)
     for action, body in [
         ("assign", {"assignee": world.agent_a2.pk}),
@@ -84,11 +85,9 @@ def test_periodic_tasks_call_the_services(world, settings):
 
     from django.utils import timezone
 
-    from tickets import tasks
-
     settings.TICKET_AUTOCLOSE_DAYS = 0
     ticket = open_ticket(world)
-    services.ticket_resolve(
+    resolving.ticket_resolve(
         ticket=ticket,
         by=world.agent_a,
         code="unreachable",

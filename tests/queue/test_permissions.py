@@ -7,15 +7,15 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests.queue.conftest import open_ticket
-from tickets import services
 from tickets.models import Ticket
+from tickets.services import resolving
 
 
 def ticket_for(endpoint: str, world) -> Ticket:
     """A team_a ticket in the state the endpoint needs to succeed."""
     ticket = open_ticket(world, unassigned=endpoint in ("claim", "assign"))
     if endpoint == "reopen":
-        services.ticket_resolve(ticket=ticket, by=world.agent_a, code="unreachable")
+        resolving.ticket_resolve(ticket=ticket, by=world.agent_a, code="unreachable")
     return ticket
 
 

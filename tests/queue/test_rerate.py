@@ -12,19 +12,21 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
+from intake import rerate as rerate_intake
 from notifications.services import deliveries_flush
 from surveys.models import Response
 from tests.queue.conftest import open_ticket
-from tickets import rerate, services
+from tickets import rerate
 from tickets.models import RerateInvitation, Ticket
+from tickets.services import contacts, resolving
 
 
 def resolved_ticket(world, now, **customer):
     ticket = open_ticket(world, now=now - dt.timedelta(hours=2), **customer)
-    services.contact_attempt_log(
+    contacts.contact_attempt_log(
         ticket=ticket, by=world.agent_a, channel="phone", outcome="reached", now=now
     )
-    services.ticket_resolve(ticket=ticket, by=world.agent_a, code="resolved_fixed", now=now)
+    resolving.ticket_resolve(ticket=ticket, by=world.agent_a, code="resolved_fixed", now=now)
     return ticket
 
 
@@ -92,7 +94,7 @@ def test_rerate_end_to_end(world, locale, words):
     assert browser.post(path, {"score": "2"}).status_code == 410
     assert Response.objects.filter(source__slug="rerate").count() == 1
     with pytest.raises(rerate.LinkUsed):
-        rerate.rerate_submit(token=path.split("/")[2], score=3)
+        rerate_intake.rerate_submit(token=path.split("/")[2], score=3)
 
 
 def test_still_unhappy_rerate_records_not_recovered_and_reopens(world):

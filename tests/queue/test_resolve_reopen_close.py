@@ -8,15 +8,16 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from surveys.services import CustomerData
+from intake.services import CustomerData
+from sla.models import SlaClock
 from tests.queue.conftest import open_ticket
-from tickets import services
 from tickets.exceptions import ContactRequired, InvalidTransition, TicketActionError
-from tickets.models import RerateInvitation, Resolution, SlaClock, Ticket
+from tickets.models import RerateInvitation, Resolution, Ticket
+from tickets.services import contacts, lifecycle, resolving
 
 
 def contact(world, ticket, **kw):
-    return services.contact_attempt_log(
+    return contacts.contact_attempt_log(
         ticket=ticket, by=world.agent_a, channel="phone", outcome="reached", **kw
     )
 
@@ -24,9 +25,9 @@ def contact(world, ticket, **kw):
 def test_resolving_needs_a_contact_unless_the_code_says_unreachable(world):
     ticket = open_ticket(world)
     with pytest.raises(ContactRequired):
-        services.ticket_resolve(ticket=ticket, by=world.agent_a, code="resolved_fixed")
+        resolving.ticket_resolve(ticket=ticket, by=world.agent_a, code="resolved_fixed")
     assert Ticket.objects.get(pk=ticket.pk).status == "new"
-    resolution = services.ticket_resolve(ticket=ticket, by=world.agent_a, code="unreachable")
+    resolution = resolving.ticket_resolve(ticket=ticket, by=world.agent_a, code="unreachable")
     assert resolution.code.code == "unreachable"
     assert Ticket.objects.get(pk=ticket.pk).status == "resolved"
 
@@ -118,7 +119,7 @@ def test_resolve_without_contact_via_api_names_the_code(world, api):
 def test_goodwill_service_validation_is_independent_of_the_api(world):
     ticket = open_ticket(world)
     with pytest.raises(TicketActionError) as refused:
-        services.ticket_resolve(
+        resolving.ticket_resolve(
             ticket=ticket,
             by=world.agent_a,
             code="unreachable",
@@ -129,16 +130,16 @@ def test_goodwill_service_validation_is_independent_of_the_api(world):
 
 def test_resolving_twice_is_refused(world):
     ticket = open_ticket(world)
-    services.ticket_resolve(ticket=ticket, by=world.agent_a, code="unreachable")
+    resolving.ticket_resolve(ticket=ticket, by=world.agent_a, code="unreachable")
     with pytest.raises(TicketActionError):
-        services.ticket_resolve(ticket=ticket, by=world.agent_a, code="unreachable")
+        resolving.ticket_resolve(ticket=ticket, by=world.agent_a, code="unreachable")
     assert Resolution.objects.filter(ticket=ticket).count() == 1
 
 
 def test_reopen_by_hand_needs_a_reason_and_restarts_the_resolution_clock(world, api):
     start = timezone.now() - dt.timedelta(days=2)
     ticket = open_ticket(world, now=start)
-    services.ticket_resolve(
+    resolving.ticket_resolve(
         ticket=ticket, by=world.agent_a, code="unreachable", now=start + dt.timedelta(hours=1)
     )
     api.force_authenticate(world.agent_a)
@@ -163,9 +164,9 @@ def test_reopen_by_hand_needs_a_reason_and_restarts_the_resolution_clock(world, 
 
 def test_reopen_cancels_an_unsent_rerate_invitation(world):
     ticket = open_ticket(world)
-    services.ticket_resolve(ticket=ticket, by=world.agent_a, code="unreachable")
+    resolving.ticket_resolve(ticket=ticket, by=world.agent_a, code="unreachable")
     invitation = RerateInvitation.objects.get(ticket=ticket)
-    services.ticket_reopen(ticket=ticket, by=world.agent_a, reason="not done")
+    lifecycle.ticket_reopen(ticket=ticket, by=world.agent_a, reason="not done")
     invitation.refresh_from_db()
     assert invitation.cancelled_at is not None
 
@@ -178,7 +179,7 @@ def customer_data(ticket):
 def test_new_detractor_answer_within_window_reopens_the_resolved_ticket(world):
     start = timezone.now() - dt.timedelta(days=5)
     ticket = open_ticket(world, now=start)
-    services.ticket_resolve(ticket=ticket, by=world.agent_a, code="unreachable", now=start)
+    resolving.ticket_resolve(ticket=ticket, by=world.agent_a, code="unreachable", now=start)
     again = open_ticket(world, customer=customer_data(ticket), score=2)
     assert again.pk == ticket.pk
     assert again.status == "in_progress" and again.reopened_count == 1
@@ -193,8 +194,8 @@ def test_new_detractor_answer_after_the_window_opens_a_new_ticket(world):
     world.survey.save()
     start = timezone.now() - dt.timedelta(days=5)
     ticket = open_ticket(world, now=start)
-    services.ticket_resolve(ticket=ticket, by=world.agent_a, code="unreachable", now=start)
-    services.ticket_close(ticket=ticket, now=start + dt.timedelta(days=1))
+    resolving.ticket_resolve(ticket=ticket, by=world.agent_a, code="unreachable", now=start)
+    lifecycle.ticket_close(ticket=ticket, now=start + dt.timedelta(days=1))
     fresh = open_ticket(world, customer=customer_data(ticket), score=2)
     assert fresh.pk != ticket.pk
     assert Ticket.objects.get(pk=ticket.pk).status == "closed"
@@ -204,24 +205,24 @@ def test_autoclose_closes_tickets_resolved_long_enough_ago(world, settings):
     settings.TICKET_AUTOCLOSE_DAYS = 7
     now = timezone.now()
     old = open_ticket(world, now=now - dt.timedelta(days=10))
-    services.ticket_resolve(
+    resolving.ticket_resolve(
         ticket=old, by=world.agent_a, code="unreachable", now=now - dt.timedelta(days=8)
     )
     recent = open_ticket(world, now=now - dt.timedelta(days=10))
-    services.ticket_resolve(
+    resolving.ticket_resolve(
         ticket=recent, by=world.agent_a, code="unreachable", now=now - dt.timedelta(days=6)
     )
     still_open = open_ticket(world, now=now - dt.timedelta(days=10))
-    assert services.tickets_autoclose(now=now) == 1
+    assert lifecycle.tickets_autoclose(now=now) == 1
     assert Ticket.objects.get(pk=old.pk).status == "closed"
     assert Ticket.objects.get(pk=recent.pk).status == "resolved"
     assert Ticket.objects.get(pk=still_open.pk).status == "new"
     closed_event = old.events.get(kind="closed")
     assert closed_event.data["automatic"] is True
-    assert services.tickets_autoclose(now=now) == 0  # idempotent
+    assert lifecycle.tickets_autoclose(now=now) == 0  # idempotent
 
 
 def test_close_only_from_resolved(world):
     ticket = open_ticket(world)
     with pytest.raises(InvalidTransition):
-        services.ticket_close(ticket=ticket)
+        lifecycle.ticket_close(ticket=ticket)

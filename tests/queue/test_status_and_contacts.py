@@ -7,10 +7,11 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from sla.models import SlaClock
 from tests.queue.conftest import open_ticket
-from tickets import services
 from tickets.exceptions import InvalidTransition, OutsideContactWindow, TicketActionError
-from tickets.models import ContactAttempt, SlaClock, Ticket
+from tickets.models import ContactAttempt, Ticket
+from tickets.services import contacts, lifecycle, resolving
 
 
 def clocks(ticket):
@@ -21,7 +22,7 @@ def test_first_contact_moves_new_to_in_progress_and_meets_the_clock(world):
     ticket = open_ticket(world)
     assert ticket.status == "new"
     at = timezone.now() - dt.timedelta(minutes=5)
-    services.contact_attempt_log(
+    contacts.contact_attempt_log(
         ticket=ticket, by=world.agent_a, channel="phone", outcome="no_answer", occurred_at=at
     )
     ticket.refresh_from_db()
@@ -47,10 +48,10 @@ def test_status_machine(world, path, ok):
     ticket = open_ticket(world)
     try:
         for status in path:
-            services.ticket_status_set(ticket=ticket, by=world.agent_a, status=status)
+            lifecycle.ticket_status_set(ticket=ticket, by=world.agent_a, status=status)
     except InvalidTransition as exc:
         assert not ok
-        assert exc.allowed == services.allowed_status_targets(ticket.status)
+        assert exc.allowed == lifecycle.allowed_status_targets(ticket.status)
         assert status not in exc.allowed
         return
     assert ok
@@ -61,11 +62,11 @@ def test_waiting_pauses_and_resumes_the_clocks(world):
     start = timezone.now()
     ticket = open_ticket(world, now=start)
     due = clocks(ticket)["resolution"].due_at
-    services.ticket_status_set(
+    lifecycle.ticket_status_set(
         ticket=ticket, by=world.agent_a, status="waiting_on_customer", now=start
     )
     assert {c.state for c in clocks(ticket).values()} == {"paused"}
-    services.ticket_status_set(
+    lifecycle.ticket_status_set(
         ticket=ticket, by=world.agent_a, status="in_progress", now=start + dt.timedelta(hours=3)
     )
     resumed = clocks(ticket)["resolution"]
@@ -75,7 +76,7 @@ def test_waiting_pauses_and_resumes_the_clocks(world):
 
 def test_invalid_transition_is_409_naming_allowed_and_leaves_ticket(world, api):
     ticket = open_ticket(world)
-    services.ticket_resolve(ticket=ticket, by=world.agent_a, code="unreachable")
+    resolving.ticket_resolve(ticket=ticket, by=world.agent_a, code="unreachable")
     api.force_authenticate(world.agent_a)
     answer = api.post(
         f"/api/v1/tickets/{ticket.pk}/status/", {"status": "waiting_on_customer"}, format="json"
@@ -139,10 +140,10 @@ def test_bad_contact_input_is_4xx_naming_the_field(world, api, body, field):
 
 def test_contact_on_a_closed_ticket_is_refused(world):
     ticket = open_ticket(world)
-    services.ticket_resolve(ticket=ticket, by=world.agent_a, code="unreachable")
-    services.ticket_close(ticket=ticket)
+    resolving.ticket_resolve(ticket=ticket, by=world.agent_a, code="unreachable")
+    lifecycle.ticket_close(ticket=ticket)
     with pytest.raises(TicketActionError):
-        services.contact_attempt_log(
+        contacts.contact_attempt_log(
             ticket=ticket, by=world.agent_a, channel="phone", outcome="reached"
         )
 
@@ -177,7 +178,7 @@ def test_callback_outside_the_window_is_refused_naming_it(world, api):
     tomorrow = (timezone.now() + dt.timedelta(days=1)).date()
     late = dt.datetime.combine(tomorrow, dt.time(16, 0), tzinfo=dt.UTC)  # 19:00 Moscow
     with pytest.raises(OutsideContactWindow) as refused:
-        services.contact_attempt_log(
+        contacts.contact_attempt_log(
             ticket=ticket,
             by=world.agent_a,
             channel="phone",
@@ -194,7 +195,7 @@ def test_callback_outside_the_window_is_refused_naming_it(world, api):
     assert answer.status_code == 400
     assert "18:00" in answer.json()["errors"]["callback_at"][0]
     fine = dt.datetime.combine(tomorrow, dt.time(8, 0), tzinfo=dt.UTC)  # 11:00 Moscow
-    attempt = services.contact_attempt_log(
+    attempt = contacts.contact_attempt_log(
         ticket=ticket,
         by=world.agent_a,
         channel="phone",
@@ -225,7 +226,7 @@ def test_fourth_attempt_in_24h_is_recorded_but_flagged(world):
     ticket = open_ticket(world, now=timezone.now() - dt.timedelta(days=1))
     base = timezone.now() - dt.timedelta(hours=20)
     attempts = [
-        services.contact_attempt_log(
+        contacts.contact_attempt_log(
             ticket=ticket,
             by=world.agent_a,
             channel="phone",
@@ -244,7 +245,7 @@ def test_attempts_spread_over_days_are_not_flagged(world):
     ticket = open_ticket(world, now=timezone.now() - dt.timedelta(days=3))
     base = timezone.now() - dt.timedelta(days=2, hours=12)
     flags = [
-        services.contact_attempt_log(
+        contacts.contact_attempt_log(
             ticket=ticket,
             by=world.agent_a,
             channel="phone",

@@ -15,13 +15,13 @@ import time_machine
 from django.core.management import call_command
 from django.db import connection, transaction
 
+from intake.services import CustomerData, ResponseData, customer_upsert, response_ingest
 from reports import selectors
 from reports.models import ResponseDay, ResponseDayStale, ResponseRollupState
 from reports.params import parse_period
 from reports.selectors import Period, nps_report, nps_report_live
 from reports.services import nps_rollup_rebuild, nps_rollup_refresh
 from surveys.models import Customer, Response
-from surveys.services import CustomerData, ResponseData, customer_upsert, response_ingest
 from tests import factories
 
 pytestmark = pytest.mark.django_db

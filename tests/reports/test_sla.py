@@ -2,9 +2,11 @@ import datetime as dt
 
 import pytest
 
-from reports.selectors import Period, percentile, sla_report
+from reports.selectors import Period
+from reports.sla_selectors import percentile, sla_report
+from sla.models import SlaClock
 from tests import factories
-from tickets.models import SlaClock, Ticket
+from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
 

@@ -5,15 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
+from sla.models import BusinessCalendar, CalendarException, EscalationLevel, SlaPolicy, WorkingHours
 from tests import factories
-from tickets.models import (
-    BusinessCalendar,
-    CalendarException,
-    EscalationLevel,
-    SlaPolicy,
-    Ticket,
-    WorkingHours,
-)
+from tickets.models import Ticket
 
 UTC = dt.UTC
 
@@ -77,7 +71,7 @@ def policy_make(
 
 def ticket_open(*, survey, source, now: dt.datetime, segment="", **kwargs) -> Ticket:
     """A detractor answer ingested at `now`: the real path opens the ticket and clocks."""
-    from surveys.services import CustomerData
+    from intake.services import CustomerData
 
     n = next(_counter)
     customer = CustomerData(

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
+from sla.calendar import NoWorkingTime, business_deadline, business_minutes_between
 from tests.sla.factories import UTC, at, calendar_make
-from tickets.calendar import NoWorkingTime, business_deadline, business_minutes_between
 
 pytestmark = pytest.mark.django_db
 

@@ -7,10 +7,12 @@ import datetime as dt
 import pytest
 
 from notifications.models import Delivery
+from sla import clocks as sla_clocks
+from sla import recalculate as sla_recalculate_module
+from sla.defaults import FAST_POLICY, STANDARD_POLICY, install_default_sla
+from sla.models import SlaClock, SlaPolicyRule
 from tests.sla.factories import at, calendar_make, policy_make, ticket_open
-from tickets import sla
-from tickets.models import Priority, SlaClock, SlaPolicyRule, TicketEvent
-from tickets.sla_defaults import FAST_POLICY, STANDARD_POLICY, install_default_sla
+from tickets.models import Priority, TicketEvent
 
 MSK = "Europe/Moscow"
 pytestmark = pytest.mark.django_db
@@ -43,7 +45,7 @@ def test_policy_edits_do_not_rewrite_history_until_recalculated(survey, source, 
     policy.first_contact_minutes = 60
     policy.save()
     assert clock(ticket).due_at == at(MSK, 2026, 11, 24, 13, 0)
-    sla.sla_recalculate(ticket=ticket, now=at(MSK, 2026, 11, 24, 9, 30))
+    sla_recalculate_module.sla_recalculate(ticket=ticket, now=at(MSK, 2026, 11, 24, 9, 30))
     first = clock(ticket)
     assert first.target_minutes == 60
     assert first.due_at == at(MSK, 2026, 11, 24, 10, 0)
@@ -53,14 +55,14 @@ def test_policy_edits_do_not_rewrite_history_until_recalculated(survey, source, 
 
 
 def test_recalculation_can_clear_a_breach_that_no_longer_holds(survey, source, team, policy):
-    from tickets.sla_sweep import sla_sweep
+    from sla.sweep import sla_sweep
 
     ticket = ticket_open(survey=survey, source=source, now=at(MSK, 2026, 11, 24, 9, 0))
     sla_sweep(now=at(MSK, 2026, 11, 24, 13, 30))
     assert clock(ticket).state == "breached"
     policy.first_contact_minutes = 8 * 60
     policy.save()
-    sla.sla_recalculate(ticket=ticket, now=at(MSK, 2026, 11, 24, 13, 31))
+    sla_recalculate_module.sla_recalculate(ticket=ticket, now=at(MSK, 2026, 11, 24, 13, 31))
     first = clock(ticket)
     assert (first.state, first.breached_at, first.warned_at) == ("running", None, None)
     assert first.next_check_at == at(MSK, 2026, 11, 24, 15, 0)
@@ -84,11 +86,11 @@ def test_policy_rules_most_specific_wins(survey, source, team, db):
     # survey rule and segment rule both have one condition: the lower position wins
     assert big.sla_policy == this_survey
     big.priority = Priority.HIGH
-    assert sla.policy_for(big) == enterprise_high  # two conditions beat one
+    assert sla_clocks.policy_for(big) == enterprise_high  # two conditions beat one
     SlaPolicyRule.objects.filter(policy=this_survey).delete()
-    assert sla.policy_for(smb) == default
+    assert sla_clocks.policy_for(smb) == default
     big.priority = Priority.NORMAL
-    assert sla.policy_for(big) == enterprise
+    assert sla_clocks.policy_for(big) == enterprise
 
 
 def test_install_default_sla_is_idempotent_and_picks_the_fast_policy(survey, source, team):
@@ -111,10 +113,10 @@ def test_install_default_sla_is_idempotent_and_picks_the_fast_policy(survey, sou
 def test_pause_and_resume_across_a_weekend_keep_business_minutes(survey, source, team, policy):
     ticket = ticket_open(survey=survey, source=source, now=at(MSK, 2026, 11, 20, 17, 0))
     assert clock(ticket).due_at == at(MSK, 2026, 11, 23, 12, 0)
-    sla.clocks_pause(ticket, at(MSK, 2026, 11, 20, 17, 30))  # 210 business minutes left
+    sla_clocks.clocks_pause(ticket, at(MSK, 2026, 11, 20, 17, 30))  # 210 business minutes left
     paused = clock(ticket)
     assert (paused.state, paused.next_check_at) == ("paused", None)
-    sla.clocks_resume(ticket, at(MSK, 2026, 11, 23, 10, 0))  # 90 business minutes paused
+    sla_clocks.clocks_resume(ticket, at(MSK, 2026, 11, 23, 10, 0))  # 90 business minutes paused
     resumed = clock(ticket)
     assert resumed.state == "running"
     assert resumed.due_at == at(MSK, 2026, 11, 23, 13, 30)
@@ -128,42 +130,42 @@ def test_pause_and_resume_across_a_weekend_keep_business_minutes(survey, source,
 def test_pause_in_calendar_time_policy_adds_the_paused_time(survey, source, team, policy_24x7):
     start = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)
     ticket = ticket_open(survey=survey, source=source, now=start)
-    sla.clocks_pause(ticket, start + dt.timedelta(minutes=10))
-    sla.clocks_resume(ticket, start + dt.timedelta(minutes=55))
+    sla_clocks.clocks_pause(ticket, start + dt.timedelta(minutes=10))
+    sla_clocks.clocks_resume(ticket, start + dt.timedelta(minutes=55))
     assert clock(ticket).due_at == start + dt.timedelta(minutes=105)
     assert clock(ticket).paused_seconds == 45 * 60
 
 
 def test_pause_leaves_an_overdue_clock_for_the_sweep(survey, source, team, policy):
     ticket = ticket_open(survey=survey, source=source, now=at(MSK, 2026, 11, 24, 9, 0))
-    sla.clocks_pause(ticket, at(MSK, 2026, 11, 24, 14, 0))
+    sla_clocks.clocks_pause(ticket, at(MSK, 2026, 11, 24, 14, 0))
     assert clock(ticket).state == "running"  # past due: the sweep records the breach
     assert clock(ticket, "resolution").state == "paused"
 
 
 def test_meet_on_time_and_meet_late(survey, source, team, policy):
     ticket = ticket_open(survey=survey, source=source, now=at(MSK, 2026, 11, 24, 9, 0))
-    met = sla.clock_meet(ticket, "first_contact", at(MSK, 2026, 11, 24, 10, 0))
+    met = sla_clocks.clock_meet(ticket, "first_contact", at(MSK, 2026, 11, 24, 10, 0))
     assert (met.state, met.next_check_at) == ("met", None)
     assert ticket.events.filter(kind="sla_met").count() == 1
     # Resolution met late with no sweep in between (broker down): the breach is recorded.
-    late = sla.clock_meet(ticket, "resolution", at(MSK, 2026, 11, 27, 10, 0))
+    late = sla_clocks.clock_meet(ticket, "resolution", at(MSK, 2026, 11, 27, 10, 0))
     assert late.state == "breached"
     assert late.breached_at == late.due_at
     breach = ticket.events.get(kind="sla_breached")
     assert breach.at == late.due_at
     assert Delivery.objects.filter(topic="sla.breached", recipient="manager@example.com").exists()
-    sla.clock_meet(ticket, "resolution", at(MSK, 2026, 11, 27, 11, 0))
+    sla_clocks.clock_meet(ticket, "resolution", at(MSK, 2026, 11, 27, 11, 0))
     assert ticket.events.filter(kind="sla_breached").count() == 1
 
 
 def test_reopen_starts_a_new_resolution_clock(survey, source, team, policy):
-    from tickets.sla_sweep import sla_sweep
+    from sla.sweep import sla_sweep
 
     ticket = ticket_open(survey=survey, source=source, now=at(MSK, 2026, 11, 24, 9, 0))
     sla_sweep(now=at(MSK, 2026, 11, 25, 12, 30))  # resolution warned at Wed 12:00
-    sla.clock_meet(ticket, "resolution", at(MSK, 2026, 11, 25, 13, 0))
-    restarted = sla.resolution_clock_restart(ticket, at(MSK, 2026, 11, 25, 17, 0))
+    sla_clocks.clock_meet(ticket, "resolution", at(MSK, 2026, 11, 25, 13, 0))
+    restarted = sla_clocks.resolution_clock_restart(ticket, at(MSK, 2026, 11, 25, 17, 0))
     assert restarted.state == "running"
     assert (restarted.met_at, restarted.warned_at) == (None, None)
     assert restarted.started_at == at(MSK, 2026, 11, 25, 17, 0)
@@ -183,15 +185,15 @@ def test_reopen_starts_a_new_resolution_clock(survey, source, team, policy):
 
 def test_clock_summary_has_the_contract_shape(survey, source, team, policy):
     ticket = ticket_open(survey=survey, source=source, now=at(MSK, 2026, 11, 24, 9, 0))
-    sla.clock_meet(ticket, "first_contact", at(MSK, 2026, 11, 24, 9, 5))
-    summary = sla.clock_summary(clock(ticket))
+    sla_clocks.clock_meet(ticket, "first_contact", at(MSK, 2026, 11, 24, 9, 5))
+    summary = sla_clocks.clock_summary(clock(ticket))
     assert summary == {
         "due_at": "2026-11-24T10:00:00Z",
         "state": "met",
         "met_at": "2026-11-24T06:05:00Z",
         "breached_at": None,
     }
-    assert sla.clock_summary(None) is None
+    assert sla_clocks.clock_summary(None) is None
 
 
 def test_calendar_without_hours_falls_back_to_calendar_time(survey, source, team):
@@ -208,9 +210,9 @@ def test_admin_action_recalculates_open_tickets_of_edited_policies(
     from django.contrib.admin.sites import AdminSite
     from django.test import RequestFactory
 
-    from tickets.admin import SlaPolicyAdmin
-    from tickets.models import SlaPolicy
-    from tickets.sla_admin import sla_recalculate_policy_tickets
+    from sla.admin import SlaPolicyAdmin
+    from sla.admin_actions import sla_recalculate_policy_tickets
+    from sla.models import SlaPolicy
 
     ticket = ticket_open(survey=survey, source=source, now=at(MSK, 2026, 11, 24, 9, 0))
     SlaPolicy.objects.filter(pk=policy.pk).update(first_contact_minutes=120)
@@ -225,9 +227,9 @@ def test_admin_action_recalculates_open_tickets_of_edited_policies(
 
 def test_resolving_while_waiting_on_the_customer_is_on_time(survey, source, team, policy):
     ticket = ticket_open(survey=survey, source=source, now=at(MSK, 2026, 11, 24, 9, 0))
-    sla.clock_meet(ticket, "first_contact", at(MSK, 2026, 11, 24, 9, 30))
-    sla.clocks_pause(ticket, at(MSK, 2026, 11, 24, 10, 0))
+    sla_clocks.clock_meet(ticket, "first_contact", at(MSK, 2026, 11, 24, 9, 30))
+    sla_clocks.clocks_pause(ticket, at(MSK, 2026, 11, 24, 10, 0))
     # A week later, still waiting, long after the deadline recorded before the pause.
-    met = sla.clock_meet(ticket, "resolution", at(MSK, 2026, 12, 1, 10, 0))
+    met = sla_clocks.clock_meet(ticket, "resolution", at(MSK, 2026, 12, 1, 10, 0))
     assert (met.state, met.breached_at, met.paused_at) == ("met", None, None)
     assert not ticket.events.filter(kind="sla_breached").exists()

@@ -10,10 +10,11 @@ from django.db import connection
 
 from accounts.models import User
 from notifications.models import Delivery, WebhookEndpoint
+from sla.models import SlaClock
+from sla.sweep import sla_sweep
 from tests import factories
 from tests.sla.factories import policy_make, ticket_open
-from tickets.models import SlaClock, Team, TicketEvent
-from tickets.sla_sweep import sla_sweep
+from tickets.models import Team, TicketEvent
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

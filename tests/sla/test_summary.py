@@ -20,11 +20,14 @@ from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
+from sla import recalculate as sla_recalculate_module
+from sla.models import EscalationLevel, SlaClock
+from sla.sweep import sla_sweep
 from tests.sla.factories import ticket_open
-from tickets import services, sla
-from tickets.models import EscalationLevel, SlaClock, Ticket
-from tickets.selectors import sla_state_q, ticket_queue
-from tickets.sla_sweep import sla_sweep
+from tickets.models import Ticket
+from tickets.queries import sla_state_q
+from tickets.selectors import ticket_queue
+from tickets.services import contacts, lifecycle, resolving
 
 pytestmark = pytest.mark.django_db
 
@@ -118,7 +121,7 @@ def test_summary_follows_the_clocks_through_a_ticket_life(survey, source, team, 
     assert_summaries_true()
 
     with step(95):  # first contact, late: that clock is done; resolution still runs
-        services.contact_attempt_log(
+        contacts.contact_attempt_log(
             ticket=ticket, by=agent, channel="phone", outcome="reached", now=at(95)
         )
         assert sla_sweep(now=at(95)).escalations == 1  # the bystander's breach, 30 min on
@@ -126,7 +129,7 @@ def test_summary_follows_the_clocks_through_a_ticket_life(survey, source, team, 
     assert_summaries_true()
 
     with step(120):
-        services.ticket_status_set(
+        lifecycle.ticket_status_set(
             ticket=ticket, by=agent, status="waiting_on_customer", now=at(120)
         )
     assert summary(ticket) == (None, "")  # the only unmet clock is paused
@@ -134,7 +137,7 @@ def test_summary_follows_the_clocks_through_a_ticket_life(survey, source, team, 
 
     with step(300):
         sla_sweep(now=at(300))  # a paused clock is not looked at
-        services.ticket_status_set(ticket=ticket, by=agent, status="in_progress", now=at(300))
+        lifecycle.ticket_status_set(ticket=ticket, by=agent, status="in_progress", now=at(300))
     # resolution resumes with the 120 minutes it had left
     assert summary(ticket) == (at(420), "running")
     assert_summaries_true()
@@ -145,19 +148,19 @@ def test_summary_follows_the_clocks_through_a_ticket_life(survey, source, team, 
     assert_summaries_true()
 
     with step(410):
-        services.ticket_resolve(ticket=ticket, by=agent, code="resolved_fixed", now=at(410))
+        resolving.ticket_resolve(ticket=ticket, by=agent, code="resolved_fixed", now=at(410))
     assert summary(ticket) == (None, "")
     assert_summaries_true()
 
     with step(500):
-        services.ticket_reopen(ticket=ticket, by=agent, reason="wrote back", now=at(500))
+        lifecycle.ticket_reopen(ticket=ticket, by=agent, reason="wrote back", now=at(500))
     assert summary(ticket) == (at(740), "running")
     assert_summaries_true()
 
     escalating.resolution_minutes = 5
     escalating.save()
     with step(510):  # the new target is already past: the next sweep records the breach
-        sla.sla_recalculate(ticket=ticket, now=at(510))
+        sla_recalculate_module.sla_recalculate(ticket=ticket, now=at(510))
     assert summary(ticket) == (at(505), "running")
     assert_summaries_true()
 
@@ -167,7 +170,7 @@ def test_summary_follows_the_clocks_through_a_ticket_life(survey, source, team, 
     assert_summaries_true()
 
     with step(520):  # waiting does not pause a breached clock
-        services.ticket_status_set(
+        lifecycle.ticket_status_set(
             ticket=ticket, by=agent, status="waiting_on_customer", now=at(520)
         )
     assert summary(ticket) == (at(505), "breached")
@@ -251,13 +254,13 @@ def test_migration_backfill_fills_what_the_clocks_say(survey, source, team, agen
     migration = importlib.import_module("tickets.migrations.0004_ticket_sla_summary")
     tickets = [ticket_open(survey=survey, source=source, now=T0) for _ in range(4)]
     sla_sweep(now=T0 + 45 * MIN)
-    services.contact_attempt_log(
+    contacts.contact_attempt_log(
         ticket=tickets[1], by=agent, channel="phone", outcome="reached", now=T0 + 50 * MIN
     )
-    services.ticket_status_set(
+    lifecycle.ticket_status_set(
         ticket=tickets[2], by=agent, status="waiting_on_customer", now=T0 + 50 * MIN
     )
-    services.ticket_resolve(ticket=tickets[3], by=agent, code="unreachable", now=T0 + 55 * MIN)
+    resolving.ticket_resolve(ticket=tickets[3], by=agent, code="unreachable", now=T0 + 55 * MIN)
     Ticket.objects.update(next_due_at=None, sla_state="")  # as right after AddField
 
     class Editor:
@@ -284,13 +287,13 @@ def test_queue_order_and_sla_filter_match_the_subqueries_they_replace(
     for minutes in (0, 10, 20, 30, 40, 50, 60, 250, 270, 290):
         tickets.append(ticket_open(survey=survey, source=source, now=T0 + minutes * MIN))
     sla_sweep(now=now)  # some warned, some breached, some still running
-    services.contact_attempt_log(
+    contacts.contact_attempt_log(
         ticket=tickets[0], by=agent, channel="phone", outcome="reached", now=now
     )
-    services.ticket_status_set(
+    lifecycle.ticket_status_set(
         ticket=tickets[9], by=agent, status="waiting_on_customer", now=now
     )  # all paused: no deadline, sorts last
-    services.ticket_resolve(ticket=tickets[8], by=agent, code="unreachable", now=now)
+    resolving.ticket_resolve(ticket=tickets[8], by=agent, code="unreachable", now=now)
     assert_summaries_true()
 
     next_due, states = before_columns()

@@ -10,9 +10,11 @@ from django.core.management import call_command
 
 from accounts.models import User
 from notifications.models import Delivery, WebhookEndpoint
+from sla import clocks as sla_clocks
+from sla.models import SlaClock
+from sla.sweep import sla_sweep
 from tests.sla.factories import at, policy_make, ticket_open
-from tickets.models import ContactAttempt, SlaClock, TicketEvent
-from tickets.sla_sweep import sla_sweep
+from tickets.models import ContactAttempt, TicketEvent
 
 MSK = "Europe/Moscow"
 pytestmark = pytest.mark.django_db
@@ -148,10 +150,9 @@ def test_finished_tickets_stop_their_clocks(survey, source, team, policy):
 
 
 def test_paused_clocks_are_not_swept(survey, source, team, policy):
-    from tickets import sla
 
     ticket = ticket_open(survey=survey, source=source, now=at(MSK, 2026, 11, 24, 9, 0))
-    sla.clocks_pause(ticket, at(MSK, 2026, 11, 24, 9, 30))
+    sla_clocks.clocks_pause(ticket, at(MSK, 2026, 11, 24, 9, 30))
     assert sla_sweep(now=at(MSK, 2026, 12, 24, 9, 0)).clocks_checked == 0
     assert not ticket.events.filter(kind__in=["sla_warning", "sla_breached"]).exists()
 
@@ -205,7 +206,7 @@ def test_setup_periodic_tasks_is_idempotent(db, settings):
         for t in PeriodicTask.objects.select_related("interval", "crontab")
     }
     assert tasks == {
-        "tickets.sla_sweep": 30,
+        "sla.sweep": 30,
         "notifications.deliveries_flush": 30,
         "tickets.rerate_invitations_send": 300,
         "tickets.tickets_autoclose": 900,
@@ -213,7 +214,7 @@ def test_setup_periodic_tasks_is_idempotent(db, settings):
         "reports.nps_rollup_rebuild": "3:30",
     }
     call_command("setup_periodic_tasks", "--sla-interval", "5", stdout=io.StringIO())
-    assert PeriodicTask.objects.get(task="tickets.sla_sweep").interval.every == 5
+    assert PeriodicTask.objects.get(task="sla.sweep").interval.every == 5
     assert PeriodicTask.objects.count() == 6
     assert IntervalSchedule.objects.filter(every=30).count() == 1
     assert CrontabSchedule.objects.count() == 1

@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 import pytest
 from django.utils import timezone
 
-from surveys.services import CustomerData
+from intake.services import CustomerData
+from sla.models import SlaPolicy
 from tests import factories
-from tickets.models import RoutingRule, SlaPolicy, Ticket
+from tickets.models import RoutingRule, Ticket
 
 _seq = itertools.count(1)
 
@@ -75,7 +76,7 @@ def make_desk() -> Desk:
 
 def clocks_mark(now=None) -> None:
     """One run of the periodic SLA sweep, so clock states are what production shows."""
-    from tickets.sla_sweep import sla_sweep
+    from sla.sweep import sla_sweep
 
     sla_sweep(now=now or timezone.now())
 

@@ -13,9 +13,11 @@ import random
 
 import pytest
 
-from reports.selectors import Period, percentile
+from reports.selectors import Period
+from reports.sla_selectors import percentile
+from sla.models import SlaClock
 from tests import factories
-from tickets.models import OPEN_STATUSES, Resolution, ResolutionCode, RootCause, SlaClock, Ticket
+from tickets.models import OPEN_STATUSES, Resolution, ResolutionCode, RootCause, Ticket
 from web.selectors import DURATION_BUCKETS, dashboard_data
 
 pytestmark = pytest.mark.django_db

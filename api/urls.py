@@ -1,0 +1,28 @@
+from django.urls import path
+
+from api import tickets as tickets_api
+
+urlpatterns = [
+    path("tickets/", tickets_api.TicketListView.as_view(), name="api-tickets"),
+    path("tickets/<int:pk>/", tickets_api.TicketDetailView.as_view(), name="api-ticket"),
+    path("tickets/<int:pk>/claim/", tickets_api.TicketClaimView.as_view(), name="api-ticket-claim"),
+    path(
+        "tickets/<int:pk>/assign/", tickets_api.TicketAssignView.as_view(), name="api-ticket-assign"
+    ),
+    path(
+        "tickets/<int:pk>/contacts/",
+        tickets_api.TicketContactView.as_view(),
+        name="api-ticket-contacts",
+    ),
+    path(
+        "tickets/<int:pk>/status/", tickets_api.TicketStatusView.as_view(), name="api-ticket-status"
+    ),
+    path(
+        "tickets/<int:pk>/resolve/",
+        tickets_api.TicketResolveView.as_view(),
+        name="api-ticket-resolve",
+    ),
+    path(
+        "tickets/<int:pk>/reopen/", tickets_api.TicketReopenView.as_view(), name="api-ticket-reopen"
+    ),
+]

@@ -1,0 +1,168 @@
+"""Bulk import of answers from CSV or JSON Lines files, streamed row by row.
+
+Every row goes through the same validation as the REST API and is stored in its own
+transaction by the one ingestion service, so a bad row never loses the good ones.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import IO
+
+from django.db import DatabaseError
+from django.utils.translation import gettext as _
+
+from intake.services import DuplicateConflict, response_ingest
+from intake.validation import Invalid, item_from_csv_row, response_data, unknown_csv_columns
+from surveys.models import IngestionSource, Response, Survey
+
+FORMATS = ("csv", "jsonl")
+MAX_REPORTED_ERRORS = 1000
+
+
+class ImportFileInvalid(Exception):
+    """The file as a whole cannot be read (no header, unknown columns)."""
+
+
+@dataclass
+class ImportSummary:
+    created: int = 0
+    duplicates: int = 0
+    errors: int = 0
+    dry_run: bool = False
+    # (line number, {"field": ["message"]}); only the first MAX_REPORTED_ERRORS are kept
+    error_lines: list[tuple[int, dict[str, list[str]]]] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return self.created + self.duplicates + self.errors
+
+    def add_error(self, line: int, errors: dict[str, list[str]]) -> None:
+        self.errors += 1
+        if len(self.error_lines) < MAX_REPORTED_ERRORS:
+            self.error_lines.append((line, errors))
+
+    def as_dict(self) -> dict:
+        return {
+            "rows": self.rows,
+            "created": self.created,
+            "duplicates": self.duplicates,
+            "errors": self.errors,
+            "dry_run": self.dry_run,
+            "error_lines": [{"line": line, "errors": e} for line, e in self.error_lines],
+        }
+
+
+def csv_rows(stream: IO[str]) -> Iterator[tuple[int, dict | Invalid]]:
+    """Yields (line number where the record starts, contract-format item or its errors)."""
+    reader = csv.DictReader(stream)
+    try:
+        header = reader.fieldnames
+    except csv.Error as exc:
+        raise ImportFileInvalid(_("The header line cannot be read: %(e)s") % {"e": exc}) from exc
+    if not header:
+        raise ImportFileInvalid(_("The file is empty; the first line must name the columns."))
+    header = [h.strip() for h in header]
+    reader.fieldnames = header
+    unknown = unknown_csv_columns(header)
+    if unknown:
+        raise ImportFileInvalid(
+            _("Unknown columns: %(cols)s. See docs/integrations.md for the CSV format.")
+            % {"cols": ", ".join(unknown)}
+        )
+    if "score" not in header:
+        raise ImportFileInvalid(_("The header has no 'score' column."))
+    while True:
+        line = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield line, Invalid({"non_field_errors": [str(exc)]})
+            continue
+        try:
+            yield line, item_from_csv_row(row)
+        except Invalid as exc:
+            yield line, exc
+
+
+def jsonl_rows(stream: IO[str]) -> Iterator[tuple[int, dict | Invalid]]:
+    for line, text in enumerate(stream, start=1):
+        if not text.strip():
+            continue
+        try:
+            yield line, json.loads(text)
+        except ValueError as exc:
+            yield (
+                line,
+                Invalid({"non_field_errors": [_("Not valid JSON (%(error)s).") % {"error": exc}]}),
+            )
+
+
+def rows_read(stream: IO[str], fmt: str) -> Iterator[tuple[int, dict | Invalid]]:
+    return csv_rows(stream) if fmt == "csv" else jsonl_rows(stream)
+
+
+def responses_import(
+    *,
+    source: IngestionSource,
+    rows: Iterable[tuple[int, dict | Invalid]],
+    default_survey: Survey | None = None,
+    dry_run: bool = False,
+    now: dt.datetime | None = None,
+) -> ImportSummary:
+    """Validates and stores each row on its own. A dry run validates and looks for
+    duplicates but writes nothing."""
+    summary = ImportSummary(dry_run=dry_run)
+    cache: dict = {}
+    for line, row in rows:
+        if isinstance(row, Invalid):
+            summary.add_error(line, row.errors)
+            continue
+        try:
+            data = response_data(row, context=cache, default_survey=default_survey)
+        except Invalid as exc:
+            summary.add_error(line, exc.errors)
+            continue
+        if dry_run:
+            existing = (
+                Response.objects.filter(source=source, external_id=data.external_id)
+                .values_list("score", "survey_id")
+                .first()
+            )
+            if existing is None:
+                summary.created += 1
+            elif existing == (data.score, data.survey.pk):
+                summary.duplicates += 1
+            else:
+                summary.add_error(line, _conflict_errors(data.external_id, existing[0]))
+            continue
+        try:
+            outcome = response_ingest(source=source, data=data, now=now)
+        except DuplicateConflict as exc:
+            summary.add_error(line, _conflict_errors(data.external_id, exc.existing.score))
+            continue
+        except DatabaseError as exc:
+            summary.add_error(
+                line, {"non_field_errors": [_("Could not be stored (%(e)s).") % {"e": exc}]}
+            )
+            continue
+        if outcome.created:
+            summary.created += 1
+        else:
+            summary.duplicates += 1
+    return summary
+
+
+def _conflict_errors(external_id: str, score: int) -> dict[str, list[str]]:
+    return {
+        "score": [
+            _("Answer '%(id)s' from this source was already stored with score %(score)d.")
+            % {"id": external_id, "score": score}
+        ]
+    }

@@ -1,0 +1,119 @@
+"""POST /hooks/<platform>/<source slug>/ — thin: limits and HTTP status around the service."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import DatabaseError
+from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+from feedback_desk.api import error_body
+from intake.platforms import platform_get
+from intake.platforms.base import PayloadInvalid, SignatureRejected
+from intake.selectors import webhook_source_get
+from intake.webhooks import DeliveryConflict, webhook_deliver, webhook_max_body_bytes
+
+log = logging.getLogger(__name__)
+
+
+def _too_large(size: int | None, limit: int) -> JsonResponse:
+    detail = (
+        _("Request body is %(size)d bytes; the limit is %(limit)d bytes.")
+        % {"size": size, "limit": limit}
+        if size is not None
+        else _("Request body is larger than the limit of %(limit)d bytes.") % {"limit": limit}
+    )
+    return JsonResponse({"detail": detail, "code": "request_too_large", "errors": {}}, status=413)
+
+
+def _read_body(request: HttpRequest, limit: int) -> bytes | JsonResponse:
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        return _too_large(declared, limit)
+    body = request.read(limit + 1)  # never more than the limit in memory
+    if len(body) > limit:
+        return _too_large(None, limit)
+    return body
+
+
+@csrf_exempt
+def webhook_receive(request: HttpRequest, platform: str, slug: str) -> JsonResponse:
+    if request.method != "POST":
+        response = JsonResponse(
+            {
+                "detail": _("Method %(method)s is not allowed; webhooks are POSTed.")
+                % {"method": request.method},
+                "code": "method_not_allowed",
+                "errors": {},
+            },
+            status=405,
+        )
+        response["Allow"] = "POST"
+        return response
+    module = platform_get(platform)
+    if module is None:
+        return JsonResponse(
+            error_body(
+                {"platform": [_("Unknown platform '%(name)s'.") % {"name": platform}]}, "not_found"
+            ),
+            status=404,
+        )
+    source = webhook_source_get(platform=platform, slug=slug)
+    if source is None:
+        return JsonResponse(
+            error_body(
+                {
+                    "source": [
+                        _("No active %(platform)s webhook source '%(slug)s'.")
+                        % {"platform": platform, "slug": slug}
+                    ]
+                },
+                "not_found",
+            ),
+            status=404,
+        )
+    body = _read_body(request, webhook_max_body_bytes())
+    if isinstance(body, JsonResponse):
+        return body
+    try:
+        result = webhook_deliver(platform=module, source=source, body=body, headers=request.headers)
+    except SignatureRejected as exc:
+        return JsonResponse(
+            error_body({exc.header: [exc.message]}, "signature_invalid"), status=401
+        )
+    except PayloadInvalid as exc:
+        return JsonResponse(error_body(exc.errors, "invalid"), status=400)
+    except DeliveryConflict as exc:
+        body = error_body(exc.errors, "duplicate_conflict")
+        body["existing_id"] = exc.existing_id
+        return JsonResponse(body, status=409)
+    except DatabaseError:
+        # Not the sender's fault: 503 tells the platform to retry; nothing was kept.
+        log.exception("webhook %s/%s could not be stored", platform, slug)
+        return JsonResponse(
+            {
+                "detail": _("The answer could not be stored right now; retry later."),
+                "code": "unavailable",
+                "errors": {},
+            },
+            status=503,
+        )
+    if result.ignored:
+        return JsonResponse({"ignored": True, "detail": result.ignored}, status=200)
+    status = 201 if result.created else 200
+    if result.batch:
+        return JsonResponse(
+            {
+                "results": result.results,
+                "created": result.created,
+                "duplicates": result.duplicates,
+            },
+            status=status,
+        )
+    single = {k: v for k, v in result.results[0].items() if k != "index"}
+    return JsonResponse(single, status=status)

@@ -1,0 +1,280 @@
+"""SLA clocks of a ticket: start, meet, pause, resume, restart, recalculate.
+
+Deadlines are recorded on the clock rows so later policy edits do not rewrite history
+(`sla_recalculate` does, when an admin asks). `next_check_at` is the indexed due column
+the periodic sweep (tickets/sla_sweep.py) reads; every function here keeps it equal to the
+next moment something must happen to the clock, or NULL when nothing will.
+
+`paused_seconds` counts paused time in the policy's own time (business seconds for a
+calendar policy), so due = started_at + target + paused, all in policy time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+
+from django.db import connection
+
+from sla.models import SlaClock, SlaPolicy, SlaPolicyRule
+from tickets.events import event_record
+from tickets.models import Ticket, TicketEvent
+
+log = logging.getLogger(__name__)
+
+# --- the ticket's summary of its clocks (Ticket.next_due_at, Ticket.sla_state) ----------
+# The queue sorts by the nearest running deadline and filters by the worst state without
+# reading the clocks; these two expressions are the only definition of those values. Every
+# function below that changes a clock calls ticket_sla_summary_refresh before returning.
+
+# Earliest deadline among the clocks still counting (not met, not paused).
+NEXT_DUE_SQL = """(
+    SELECT MIN(c.due_at) FROM sla_slaclock c
+    WHERE c.ticket_id = tickets_ticket.id AND c.met_at IS NULL AND c.paused_at IS NULL
+)"""
+# Worst state among the unmet clocks: breached > at_risk > running; '' otherwise (no unmet
+# clock, or only paused ones).
+SLA_STATE_SQL = """(
+    SELECT CASE MAX(CASE c.state WHEN 'breached' THEN 3 WHEN 'at_risk' THEN 2
+                                 WHEN 'running' THEN 1 ELSE 0 END)
+           WHEN 3 THEN 'breached' WHEN 2 THEN 'at_risk' WHEN 1 THEN 'running' ELSE '' END
+    FROM sla_slaclock c
+    WHERE c.ticket_id = tickets_ticket.id AND c.met_at IS NULL
+)"""
+SUMMARY_UPDATE_SQL = (
+    f"UPDATE tickets_ticket SET next_due_at = {NEXT_DUE_SQL}, sla_state = {SLA_STATE_SQL} "
+    "WHERE {where}"
+)
+SUMMARY_CHUNK = 500  # ids per statement: well under SQLite's bound-parameter limit
+
+
+def ticket_sla_summary_refresh(ticket_ids: Iterable[int]) -> int:
+    """Recomputes next_due_at and sla_state of these tickets from their clock rows, in one
+    UPDATE per 500 tickets. Call it after writing clocks, in the same transaction."""
+    ids = sorted({int(pk) for pk in ticket_ids})
+    updated = 0
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), SUMMARY_CHUNK):
+            chunk = ids[start : start + SUMMARY_CHUNK]
+            where = f"id IN ({', '.join(['%s'] * len(chunk))})"
+            cursor.execute(SUMMARY_UPDATE_SQL.format(where=where), chunk)
+            updated += cursor.rowcount
+    return updated
+
+
+def ticket_sla_summary_stale(first_id: int, last_id: int) -> list[int]:
+    """Ids in [first_id, last_id] whose stored summary differs from their clocks."""
+    sql = (
+        "SELECT id FROM (SELECT id, next_due_at AS stored_due, sla_state AS stored_state, "
+        f"{NEXT_DUE_SQL} AS due, {SLA_STATE_SQL} AS state FROM tickets_ticket "
+        "WHERE id >= %s AND id <= %s) s "
+        # null-safe on both databases: one side NULL is a difference too
+        "WHERE stored_due <> due OR ((stored_due IS NULL) <> (due IS NULL)) "
+        "OR stored_state <> state ORDER BY id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [first_id, last_id])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def policy_for(ticket: Ticket) -> SlaPolicy | None:
+    """The most specific matching rule's policy (ties: lowest position), else the default."""
+    best: tuple[int, int, int, SlaPolicy] | None = None
+    rules = SlaPolicyRule.objects.select_related("policy").order_by("position", "id")
+    survey_id = ticket.origin_response.survey_id
+    segment = (ticket.customer.segment or "").strip().lower()
+    for rule in rules:
+        if rule.survey_id and rule.survey_id != survey_id:
+            continue
+        if rule.segment and rule.segment.strip().lower() != segment:
+            continue
+        if rule.priority and rule.priority != ticket.priority:
+            continue
+        specificity = bool(rule.survey_id) + bool(rule.segment) + bool(rule.priority)
+        key = (specificity, -rule.position, -rule.pk)
+        if best is None or key > best[:3]:
+            best = (*key, rule.policy)
+    if best is not None:
+        return best[3]
+    return SlaPolicy.objects.filter(is_default=True).first()
+
+
+def _calendar(policy: SlaPolicy):
+    """The policy's calendar, kept on the instance so its schedule is loaded once."""
+    if policy.calendar_id is None:
+        return None
+    return policy.calendar
+
+
+def deadline_after(policy: SlaPolicy, start: dt.datetime, minutes: float) -> dt.datetime:
+    """The moment `minutes` of the policy's time (business or calendar) after start."""
+    calendar = _calendar(policy)
+    if calendar is None:
+        return start + dt.timedelta(minutes=minutes)
+    from sla.calendar import NoWorkingTime, business_deadline
+
+    try:
+        return business_deadline(calendar, start, minutes)
+    except NoWorkingTime:
+        log.error("calendar %s has no working time; counting calendar time", calendar.pk)
+        return start + dt.timedelta(minutes=minutes)
+
+
+def minutes_between(policy: SlaPolicy, start: dt.datetime, end: dt.datetime) -> float:
+    """Minutes of the policy's time in [start, end)."""
+    calendar = _calendar(policy)
+    if calendar is None:
+        return (end - start).total_seconds() / 60
+    from sla.calendar import business_minutes_between
+
+    return business_minutes_between(calendar, start, end)
+
+
+def warning_minutes(policy: SlaPolicy, target: float) -> float:
+    if policy.warning_lead_minutes is not None:
+        return max(0, target - policy.warning_lead_minutes)
+    return target * policy.warning_percent / 100
+
+
+def next_check(clock: SlaClock, escalation_due: dt.datetime | None = None) -> dt.datetime | None:
+    """When the sweep must look at the clock next; None when nothing more will happen."""
+    if clock.met_at is not None or clock.paused_at is not None:
+        return None
+    if clock.breached_at is None:
+        return clock.due_at if clock.warned_at else clock.warn_at
+    return escalation_due
+
+
+def clock_schedule(clock: SlaClock, policy: SlaPolicy, start: dt.datetime) -> None:
+    clock.started_at = start
+    clock.due_at = deadline_after(policy, start, clock.target_minutes)
+    clock.warn_at = deadline_after(policy, start, warning_minutes(policy, clock.target_minutes))
+    clock.state = SlaClock.State.RUNNING
+    clock.warned_at = clock.breached_at = clock.met_at = clock.paused_at = None
+    clock.paused_seconds = 0
+    clock.escalation_level = 0
+    clock.next_check_at = clock.warn_at
+
+
+def clocks_start(ticket: Ticket, now: dt.datetime) -> list[SlaClock]:
+    policy = policy_for(ticket)
+    if policy is None:
+        return []
+    ticket.sla_policy = policy
+    ticket.save(update_fields=["sla_policy"])
+    clocks = []
+    for kind, minutes in (
+        (SlaClock.Kind.FIRST_CONTACT, policy.first_contact_minutes),
+        (SlaClock.Kind.RESOLUTION, policy.resolution_minutes),
+    ):
+        clock = SlaClock(ticket=ticket, kind=kind, target_minutes=minutes)
+        clock_schedule(clock, policy, now)
+        clocks.append(clock)
+    SlaClock.objects.bulk_create(clocks)
+    ticket_sla_summary_refresh([ticket.pk])
+    return clocks
+
+
+def clock_meet(ticket: Ticket, kind: str, at: dt.datetime) -> SlaClock | None:
+    """First contact or resolution happened at `at`. Met late is a breach, recorded once
+    here if the sweep had not recorded it yet (e.g. while the broker was down)."""
+    clock = ticket.clocks.select_for_update().filter(kind=kind).first()
+    if clock is None or clock.met_at is not None:
+        return clock
+    # A paused clock had time left when it paused (clocks_pause) and none has run since.
+    late = clock.paused_at is None and at > clock.due_at
+    clock.met_at = at
+    clock.paused_at = None
+    clock.next_check_at = None
+    if late:
+        if clock.breached_at is None:
+            from sla.outcomes import clock_breach
+
+            clock_breach(clock, ticket=ticket, now=at)
+    else:
+        event_record(
+            ticket=ticket,
+            kind=TicketEvent.Kind.SLA_MET,
+            data={"clock": clock.kind, "due_at": clock.due_at.isoformat()},
+            at=at,
+        )
+    clock.state = SlaClock.State.BREACHED if clock.breached_at else SlaClock.State.MET
+    clock.save()
+    ticket_sla_summary_refresh([ticket.pk])
+    return clock
+
+
+def clocks_pause(ticket: Ticket, at: dt.datetime) -> None:
+    """waiting_on_customer: stop the running clocks. A clock already past its deadline
+    keeps running so the sweep records the breach."""
+    changed = False
+    for clock in ticket.clocks.select_for_update().filter(
+        met_at__isnull=True, paused_at__isnull=True, breached_at__isnull=True, due_at__gt=at
+    ):
+        clock.paused_at = at
+        clock.state = SlaClock.State.PAUSED
+        clock.next_check_at = None
+        clock.save()
+        changed = True
+    if changed:
+        ticket_sla_summary_refresh([ticket.pk])
+
+
+def clocks_resume(ticket: Ticket, at: dt.datetime) -> None:
+    """Back from waiting: the business minutes left at the pause are left again now."""
+    policy = ticket.sla_policy
+    changed = False
+    for clock in ticket.clocks.select_for_update().filter(paused_at__isnull=False):
+        resumed = max(at, clock.paused_at)
+        if policy is None:
+            shift = resumed - clock.paused_at
+            clock.due_at += shift
+            clock.warn_at += shift
+            paused_minutes = shift.total_seconds() / 60
+        else:
+            left = max(minutes_between(policy, clock.paused_at, clock.due_at), 0)
+            clock.due_at = deadline_after(policy, resumed, left)
+            if clock.warned_at is None:
+                warn_left = max(minutes_between(policy, clock.paused_at, clock.warn_at), 0)
+                clock.warn_at = deadline_after(policy, resumed, warn_left)
+            paused_minutes = minutes_between(policy, clock.paused_at, resumed)
+        clock.paused_seconds += max(round(paused_minutes * 60), 0)
+        clock.paused_at = None
+        clock.state = SlaClock.State.AT_RISK if clock.warned_at else SlaClock.State.RUNNING
+        clock.next_check_at = next_check(clock)
+        clock.save()
+        changed = True
+    if changed:
+        ticket_sla_summary_refresh([ticket.pk])
+
+
+def resolution_clock_restart(ticket: Ticket, at: dt.datetime) -> SlaClock | None:
+    """Reopen: a new resolution clock from now, under the policy recorded on the ticket."""
+    policy = ticket.sla_policy
+    if policy is None:
+        return None
+    clock = ticket.clocks.select_for_update().filter(kind=SlaClock.Kind.RESOLUTION).first()
+    if clock is None:
+        clock = SlaClock(ticket=ticket, kind=SlaClock.Kind.RESOLUTION)
+    clock.target_minutes = policy.resolution_minutes
+    clock_schedule(clock, policy, at)
+    clock.save()
+    ticket_sla_summary_refresh([ticket.pk])
+    return clock
+
+
+def clock_summary(clock: SlaClock | None) -> dict | None:
+    """The API shape of one clock (CONTRACT.md: due_at, state, met_at, breached_at)."""
+    if clock is None:
+        return None
+
+    def iso(value: dt.datetime | None) -> str | None:
+        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if value else None
+
+    return {
+        "due_at": iso(clock.due_at),
+        "state": clock.state,
+        "met_at": iso(clock.met_at),
+        "breached_at": iso(clock.breached_at),
+    }

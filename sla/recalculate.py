@@ -1,0 +1,111 @@
+"""SLA clocks of a ticket: start, meet, pause, resume, restart, recalculate.
+
+Deadlines are recorded on the clock rows so later policy edits do not rewrite history
+(`sla_recalculate` does, when an admin asks). `next_check_at` is the indexed due column
+the periodic sweep (tickets/sla_sweep.py) reads; every function here keeps it equal to the
+next moment something must happen to the clock, or NULL when nothing will.
+
+`paused_seconds` counts paused time in the policy's own time (business seconds for a
+calendar policy), so due = started_at + target + paused, all in policy time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from sla.clocks import (
+    deadline_after,
+    next_check,
+    policy_for,
+    ticket_sla_summary_refresh,
+    warning_minutes,
+)
+from sla.models import SlaClock
+from tickets.events import event_record
+from tickets.models import Ticket, TicketEvent
+
+
+@transaction.atomic
+def sla_recalculate(
+    *, ticket: Ticket, now: dt.datetime | None = None, by=None, repick_policy: bool = True
+) -> list[SlaClock]:
+    """Admin-requested: apply the current policy (re-chosen by the rules unless told not
+    to) to the ticket's clocks. Each clock keeps its start and paused time; warnings and
+    breaches that no longer hold are cleared, new ones are left for the next sweep."""
+    now = now or timezone.now()
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    old_policy = ticket.sla_policy
+    policy = (policy_for(ticket) if repick_policy else None) or old_policy
+    if policy is None:
+        return []
+    if policy != old_policy:
+        ticket.sla_policy = policy
+        ticket.save(update_fields=["sla_policy"])
+    changes = []
+    clocks = list(ticket.clocks.select_for_update().order_by("kind"))
+    for clock in clocks:
+        target = (
+            policy.first_contact_minutes
+            if clock.kind == SlaClock.Kind.FIRST_CONTACT
+            else policy.resolution_minutes
+        )
+        old_due = clock.due_at
+        clock.target_minutes = target
+        paused = clock.paused_seconds / 60
+        clock.due_at = deadline_after(policy, clock.started_at, target + paused)
+        clock.warn_at = deadline_after(
+            policy, clock.started_at, warning_minutes(policy, target) + paused
+        )
+        if clock.paused_at is not None:
+            # Time since the pause is not counted: push the deadlines by it.
+            clock.due_at = max(clock.due_at, clock.paused_at)
+        moment = clock.met_at or clock.paused_at or now
+        if clock.warned_at and clock.warn_at > moment:
+            clock.warned_at = None
+        if clock.breached_at and clock.due_at > moment:
+            clock.breached_at = None
+            clock.escalation_level = 0
+        elif clock.breached_at:
+            clock.breached_at = clock.due_at
+        if clock.met_at is not None:
+            clock.state = (
+                SlaClock.State.BREACHED if clock.met_at > clock.due_at else SlaClock.State.MET
+            )
+            if clock.met_at > clock.due_at and clock.breached_at is None:
+                clock.breached_at = clock.due_at
+        elif clock.paused_at is not None:
+            clock.state = SlaClock.State.PAUSED
+        elif clock.breached_at:
+            clock.state = SlaClock.State.BREACHED
+        else:
+            clock.state = SlaClock.State.AT_RISK if clock.warned_at else SlaClock.State.RUNNING
+        clock.next_check_at = next_check(clock, escalation_due=now if clock.breached_at else None)
+        if clock.breached_at and ticket.is_open and clock.met_at is None:
+            from sla.sweep import escalation_next
+
+            clock.next_check_at = escalation_next(clock, policy)
+        clock.save()
+        changes.append(
+            {
+                "clock": clock.kind,
+                "old_due_at": old_due.isoformat(),
+                "due_at": clock.due_at.isoformat(),
+            }
+        )
+    ticket_sla_summary_refresh([ticket.pk])
+    event_record(
+        ticket=ticket,
+        kind=TicketEvent.Kind.NOTE,
+        actor=by,
+        data={
+            "sla_recalculated": True,
+            "old_policy": old_policy.pk if old_policy else None,
+            "policy": policy.pk,
+            "clocks": changes,
+        },
+        at=now,
+    )
+    return clocks

@@ -1,0 +1,53 @@
+"""Webhook sources per platform, signed deliveries, and the platforms' documented payloads."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from intake.models import WebhookSettings
+from surveys.models import IngestionSource
+
+PAYLOADS = Path(__file__).parent / "payloads"
+SECRET = "whsec-test-7f3a9c"
+
+
+def payload(name: str) -> dict:
+    return copy.deepcopy(json.loads((PAYLOADS / f"{name}.json").read_text()))
+
+
+def hook_source(
+    platform: str, *, slug: str | None = None, survey=None, **settings
+) -> IngestionSource:
+    source = IngestionSource.objects.create(
+        name=f"{platform} hook",
+        slug=slug or f"{platform}-hook",
+        kind=IngestionSource.Kind.WEBHOOK,
+        platform=platform,
+        webhook_secret=SECRET,
+    )
+    WebhookSettings.objects.create(source=source, survey=survey, **settings)
+    return source
+
+
+def post_hook(client, url: str, body, headers: dict | None = None):
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return client.generic("POST", url, raw, content_type="application/json", headers=headers or {})
+
+
+@pytest.fixture
+def generic_source(survey):
+    return hook_source("generic", survey=survey)
+
+
+@pytest.fixture
+def typeform_source(survey):
+    return hook_source("typeform", survey=survey)
+
+
+@pytest.fixture
+def survicate_source(survey):
+    return hook_source("survicate", survey=survey)

@@ -1,0 +1,58 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from surveys.models import ContactChannel
+from tickets.models.ticket import Ticket
+
+
+class ContactAttempt(models.Model):
+    class Outcome(models.TextChoices):
+        REACHED = "reached", _("Reached")
+        NO_ANSWER = "no_answer", _("No answer")
+        VOICEMAIL = "voicemail", _("Voicemail")
+        WRONG_NUMBER = "wrong_number", _("Wrong number")
+        CALLBACK_REQUESTED = "callback_requested", _("Callback requested")
+        DECLINED = "declined", _("Declined")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="contact_attempts")
+    channel = models.CharField(_("channel"), max_length=16, choices=ContactChannel.choices)
+    outcome = models.CharField(_("outcome"), max_length=24, choices=Outcome.choices)
+    note = models.TextField(_("note"), blank=True)
+    occurred_at = models.DateTimeField(_("when"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    callback_at = models.DateTimeField(_("call back at"), null=True, blank=True)
+    callback_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    flagged_excessive = models.BooleanField(_("one attempt too many"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("contact attempt")
+        verbose_name_plural = _("contact attempts")
+        ordering = ["occurred_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="contact_attempt_idempotent",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["callback_at"],
+                condition=Q(callback_at__isnull=False, callback_reminded_at__isnull=True),
+                name="contact_callback_due_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()}: {self.get_outcome_display()}"
