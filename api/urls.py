@@ -1,8 +1,16 @@
+"""The REST API under /api/v1/ (see CONTRACT.md)."""
+
 from django.urls import path
 
+from api import reports as reports_api
+from api import responses as responses_api
 from api import tickets as tickets_api
 
 urlpatterns = [
+    path("responses/", responses_api.ResponseListCreateView.as_view(), name="api-responses"),
+    path("responses/bulk/", responses_api.ResponseBulkView.as_view(), name="api-responses-bulk"),
+    path("reports/nps/", reports_api.NpsReportView.as_view(), name="report-nps"),
+    path("reports/sla/", reports_api.SlaReportView.as_view(), name="report-sla"),
     path("tickets/", tickets_api.TicketListView.as_view(), name="api-tickets"),
     path("tickets/<int:pk>/", tickets_api.TicketDetailView.as_view(), name="api-ticket"),
     path("tickets/<int:pk>/claim/", tickets_api.TicketClaimView.as_view(), name="api-ticket-claim"),

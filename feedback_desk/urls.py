@@ -4,16 +4,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from feedback_desk.health import healthz
 
-api_v1 = [
-    path("", include("surveys.api_urls")),
-    path("", include("api.urls")),
-    path("reports/", include("reports.api_urls")),
-]
-
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    path("api/v1/", include(api_v1)),
+    path("api/v1/", include("api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("hooks/", include("intake.urls")),

@@ -13,6 +13,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
+from celery import current_app
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -23,6 +24,7 @@ from notifications.models import Delivery, WebhookEndpoint
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10
+DELIVERY_SEND_TASK = "notifications.delivery_send"
 SIGNATURE_HEADER = "X-FeedbackDesk-Signature"
 
 
@@ -36,10 +38,9 @@ def _hand_to_broker(delivery_id: int) -> None:
     global _broker_down_until
     if time.monotonic() < _broker_down_until:
         return
-    from notifications.tasks import delivery_send
-
     try:
-        delivery_send.apply_async((delivery_id,), retry=False)
+        # by name: the task module imports this one, never the other way round
+        current_app.tasks[DELIVERY_SEND_TASK].apply_async((delivery_id,), retry=False)
     except Exception:  # noqa: BLE001 - broker down: the periodic flush delivers it later
         _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
         log.warning("broker unavailable; delivery %s left for the flush", delivery_id)

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from django.db import connection
 
 from sla.models import SlaClock, SlaPolicy, SlaPolicyRule
+from sla.outcomes import clock_breach
 from tickets.events import event_record
 from tickets.models import Ticket, TicketEvent
 
@@ -189,8 +190,6 @@ def clock_meet(ticket: Ticket, kind: str, at: dt.datetime) -> SlaClock | None:
     clock.next_check_at = None
     if late:
         if clock.breached_at is None:
-            from sla.outcomes import clock_breach
-
             clock_breach(clock, ticket=ticket, now=at)
     else:
         event_record(
@@ -262,19 +261,3 @@ def resolution_clock_restart(ticket: Ticket, at: dt.datetime) -> SlaClock | None
     clock.save()
     ticket_sla_summary_refresh([ticket.pk])
     return clock
-
-
-def clock_summary(clock: SlaClock | None) -> dict | None:
-    """The API shape of one clock (CONTRACT.md: due_at, state, met_at, breached_at)."""
-    if clock is None:
-        return None
-
-    def iso(value: dt.datetime | None) -> str | None:
-        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if value else None
-
-    return {
-        "due_at": iso(clock.due_at),
-        "state": clock.state,
-        "met_at": iso(clock.met_at),
-        "breached_at": iso(clock.breached_at),
-    }

@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -232,6 +234,19 @@ class SlaClock(models.Model):
                 name="sla_clock_overdue_idx",
             ),
         ]
+
+    def summary(self) -> dict:
+        """The API shape of one clock (CONTRACT.md: due_at, state, met_at, breached_at)."""
+
+        def iso(value: dt.datetime | None) -> str | None:
+            return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if value else None
+
+        return {
+            "due_at": iso(self.due_at),
+            "state": self.state,
+            "met_at": iso(self.met_at),
+            "breached_at": iso(self.breached_at),
+        }
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.kind} {self.state}"

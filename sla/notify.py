@@ -23,10 +23,8 @@ def _clock_name(clock: SlaClock) -> str:
 
 def warning_notify(clock: SlaClock, ticket: Ticket, *, outbox=None) -> None:
     """At risk: the assignee (the team manager while nobody is assigned)."""
-    from sla.clocks import clock_summary
-
     recipient = ticket.assignee if ticket.assignee_id else ticket.team.manager
-    payload = webhook_body(ticket, clock=clock.kind, sla=clock_summary(clock))
+    payload = webhook_body(ticket, clock=clock.kind, sla=clock.summary())
 
     def render(user):
         subject = _("[%(ref)s] SLA at risk: %(clock)s due %(due)s") % {
@@ -58,9 +56,7 @@ def warning_notify(clock: SlaClock, ticket: Ticket, *, outbox=None) -> None:
 
 def breach_notify(clock: SlaClock, ticket: Ticket, *, outbox=None) -> None:
     """Breached: the team manager and the assignee."""
-    from sla.clocks import clock_summary
-
-    payload = webhook_body(ticket, clock=clock.kind, sla=clock_summary(clock))
+    payload = webhook_body(ticket, clock=clock.kind, sla=clock.summary())
 
     def render(user):
         subject = _("[%(ref)s] SLA breached: %(clock)s was due %(due)s") % {
@@ -94,9 +90,7 @@ def breach_notify(clock: SlaClock, ticket: Ticket, *, outbox=None) -> None:
 def escalation_notify(
     clock: SlaClock, ticket: Ticket, *, level: int, users: list, outbox=None
 ) -> None:
-    from sla.clocks import clock_summary
-
-    payload = webhook_body(ticket, clock=clock.kind, level=level, sla=clock_summary(clock))
+    payload = webhook_body(ticket, clock=clock.kind, level=level, sla=clock.summary())
 
     def render(user):
         subject = _("[%(ref)s] Escalation level %(level)s: %(clock)s breached") % {

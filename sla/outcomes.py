@@ -1,15 +1,5 @@
-"""The periodic SLA sweep: look only at clocks whose `next_check_at` has come.
-
-Like healthchecks' sendalerts loop, the work follows an indexed "due" column (partial
-index sla_clock_due_idx), so the cost grows with due clocks, not with open tickets.
-Rows are taken in batches with SELECT … FOR UPDATE SKIP LOCKED inside one transaction
-per batch: any number of workers can sweep at once, each clock is handled by exactly
-one of them, and the timeline event, the state change and the outbox rows commit
-together. Every check moves `next_check_at` past `now` (or to NULL), so a batch never
-comes back in the same sweep. The batch's tickets are locked too (SKIP LOCKED: a clock
-whose ticket a service holds waits for the next round) and their queue summary
-(Ticket.next_due_at / sla_state) is refreshed with one UPDATE per batch.
-"""
+"""What a clock's outcome records: the timeline event, the ticket's escalated mark and the
+message. Shared by the sweep (on time) and by clock_meet (a breach the sweep missed)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.db import transaction
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -78,17 +77,6 @@ class ResponseAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
-
-    def delete_model(self, request, obj):
-        self.delete_queryset(request, Response.objects.filter(pk=obj.pk))
-
-    def delete_queryset(self, request, queryset):
-        """Deleting answers marks their days for the NPS rollup to count again."""
-        from reports.services import nps_rollup_days_stale
-
-        with transaction.atomic():
-            nps_rollup_days_stale(answers=queryset)
-            super().delete_queryset(request, queryset)
 
     @admin.display(description=_("ticket"), ordering="ticket")
     def ticket_link(self, obj):

@@ -29,7 +29,7 @@ def taxonomy_seed() -> None:
 
     from django.apps import apps
 
-    importlib.import_module("tickets.migrations.0003_seed_resolution_taxonomy").seed(apps, None)
+    importlib.import_module("tickets.migrations.0002_seed_resolution_taxonomy").seed(apps, None)
 
 
 @pytest.fixture(scope="module", autouse=True)
