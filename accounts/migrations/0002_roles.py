@@ -14,23 +14,25 @@ AGENT = {
         "resolution": ("view", "add"),
         "resolutioncode": ("view",),
         "rootcause": ("view",),
-        "slaclock": ("view",),
         "team": ("view",),
         "rerateinvitation": ("view",),
     },
     "surveys": {"customer": ("view", "change"), "response": ("view",), "survey": ("view",)},
+    "sla": {"slaclock": ("view",)},
 }
 MANAGER_EXTRA = {
     "tickets": {
         "team": ("change",),
         "routingrule": ("view",),
+    },
+    "sla": {
         "slapolicy": ("view",),
         "businesscalendar": ("view",),
         "escalationlevel": ("view",),
     },
     "notifications": {"delivery": ("view",)},
 }
-ADMIN_APPS = ("accounts", "surveys", "tickets", "notifications", "reports", "integrations",
+ADMIN_APPS = ("accounts", "surveys", "tickets", "notifications", "reports", "intake", "sla",
               "authtoken", "django_celery_beat")
 
 
@@ -82,8 +84,11 @@ class Migration(migrations.Migration):
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
         ("surveys", "0002_initial"),
-        ("tickets", "0002_rerate_invitation"),
+        ("tickets", "0002_seed_resolution_taxonomy"),
+        ("sla", "0002_initial"),
         ("notifications", "0001_initial"),
+        ("intake", "0002_initial"),
+        ("reports", "0002_initial"),
     ]
 
     operations = [migrations.RunPython(create_roles, migrations.RunPython.noop)]

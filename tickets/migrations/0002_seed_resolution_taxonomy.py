@@ -53,6 +53,6 @@ def seed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tickets", "0002_rerate_invitation")]
+    dependencies = [("tickets", "0001_initial")]
 
     operations = [migrations.RunPython(seed, migrations.RunPython.noop)]
