@@ -2,10 +2,31 @@
 
 from types import ModuleType
 
-from integrations.platforms import generic, survicate, typeform
+from integrations.platforms import (
+    asknicely,
+    delighted,
+    formbricks,
+    generic,
+    qualtrics,
+    surveymonkey,
+    survicate,
+    typeform,
+    wootric,
+)
 
 PLATFORMS: dict[str, ModuleType] = {
-    module.NAME: module for module in (generic, typeform, survicate)
+    module.NAME: module
+    for module in (
+        generic,
+        typeform,
+        survicate,
+        delighted,
+        formbricks,
+        wootric,
+        asknicely,
+        qualtrics,
+        surveymonkey,
+    )
 }
 
 
