@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from surveys.models import Category, Customer, IngestionSource, Response
-from surveys.services import ResponseData, response_ingest
+from surveys.services import DuplicateConflict, IngestResult, ResponseData, response_ingest
 
 
 @dataclass
@@ -48,7 +48,10 @@ def platform_answer_upsert(
             .first()
         )
         if existing is None:
-            outcome = response_ingest(source=source, data=data, now=now)
+            try:
+                outcome = response_ingest(source=source, data=data, now=now)
+            except DuplicateConflict as exc:  # stored concurrently with another score
+                outcome = IngestResult(response=exc.existing, created=False)
             if outcome.created:
                 return UpsertResult(response=outcome.response, created=True)
             existing = Response.objects.select_for_update().get(pk=outcome.response.pk)

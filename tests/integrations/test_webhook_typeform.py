@@ -216,3 +216,23 @@ def test_source_without_a_survey_is_kept_as_dead_letter_naming_survey(client, ty
 def test_unknown_source_is_404(client, typeform_source):
     answer = deliver(client, payload("typeform_form_response"), url="/hooks/typeform/nope/")
     assert answer.status_code == 404
+
+
+def test_docs_example_opinion_scale_is_never_taken_as_nps_by_default(client, typeform_source):
+    """The documented example's only scale answer is a 1–5 opinion_scale: not an NPS score."""
+    body = payload("typeform_form_response")
+    body["form_response"]["answers"] = [
+        a for a in body["form_response"]["answers"] if a["field"]["type"] != "nps"
+    ]
+    answer = deliver(client, body)
+    assert answer.status_code == 202
+    assert list(DeadLetter.objects.get().reason) == ["form_response.answers"]
+    assert (Response.objects.count(), Ticket.objects.count()) == (0, 0)
+
+
+def test_a_named_opinion_scale_question_is_taken(client, survey):
+    hook_source("typeform", survey=survey, mapping={"score": "answer.Q2opScale"})
+    body = payload("typeform_form_response")
+    answer_of(body, "checkout_ease")["number"] = 9
+    assert deliver(client, body).status_code == 201
+    assert Response.objects.get().score == 9
