@@ -7,6 +7,7 @@ from integrations.platforms import (
     delighted,
     formbricks,
     generic,
+    json_mapped,
     qualtrics,
     surveymonkey,
     survicate,
@@ -26,6 +27,7 @@ PLATFORMS: dict[str, ModuleType] = {
         asknicely,
         qualtrics,
         surveymonkey,
+        json_mapped,
     )
 }
 
