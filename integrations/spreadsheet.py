@@ -49,7 +49,7 @@ DATE_FORMATS = (
     "%Y-%m-%d %H:%M",
     "%Y-%m-%d",
 )
-GMT_OFFSET = re.compile(r"\s*(?:GMT|UTC)([+-]\d{1,2})(?::?(\d{2}))?\s*$", re.I)
+GMT_OFFSET = re.compile(r"\s*(?:GMT|UTC)(?:([+-]\d{1,2})(?::?(\d{2}))?)?\s*$", re.I)
 GUESSES = {
     "external_id": ("response id", "respondent id", "external_id", "id ответа", "#"),
     "score": ("recommend", "порекомендуете", "рекомендовать", "nps", "score", "оценка"),
@@ -254,7 +254,7 @@ def parse_when(raw: str, tz: dt.tzinfo) -> dt.datetime:
     zone = tz
     match = GMT_OFFSET.search(text)
     if match:
-        hours, minutes = int(match.group(1)), int(match.group(2) or 0)
+        hours, minutes = int(match.group(1) or 0), int(match.group(2) or 0)
         sign = -1 if hours < 0 else 1
         zone = dt.timezone(dt.timedelta(hours=hours, minutes=sign * minutes))
         text = text[: match.start()]

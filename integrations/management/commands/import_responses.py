@@ -51,7 +51,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, file, source, survey, format, dry_run, **options):
-        self._failed = False
         source_obj = IngestionSource.objects.filter(slug=source).first()
         if source_obj is None:
             raise CommandError(f"Unknown source '{source}'.")
@@ -69,7 +68,12 @@ class Command(BaseCommand):
                 table = table_prepare(data, filename=file, mapping=parse_map(options["map"]))
             except SpreadsheetInvalid as exc:
                 raise CommandError(str(exc)) from exc
-            plain = table.shape == "contract" and table.encoding.startswith("utf-8")
+            plain = (
+                table.shape == "contract"
+                and table.encoding.startswith("utf-8")
+                and table.delimiter == ","
+                and not any(h.startswith("_") for h in table.header)
+            )
             if not plain or options["map"] or options["errors"] or format == "xlsx":
                 return self._spreadsheet(table, source_obj, survey_obj, dry_run, options)
         if file == "-":
