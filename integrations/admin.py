@@ -3,6 +3,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from integrations.admin_spreadsheet import spreadsheet_import_view
 from integrations.admin_views import responses_import_view
 from integrations.dead_letters import dead_letters_reprocess
 from integrations.models import DeadLetter, PendingFetch, WebhookSettings
@@ -43,7 +44,12 @@ class WebhookSettingsAdmin(admin.ModelAdmin):
                 "import-responses/",
                 self.admin_site.admin_view(responses_import_view),
                 name="integrations_import_responses",
-            )
+            ),
+            path(
+                "import-spreadsheet/",
+                self.admin_site.admin_view(spreadsheet_import_view),
+                name="integrations_import_spreadsheet",
+            ),
         ]
         return extra + super().get_urls()
 

@@ -67,7 +67,11 @@ def parse_map(text: str) -> dict[str, str]:
     return mapping
 
 
-def table_prepare(data: bytes, *, filename: str = "", mapping: dict | None = None) -> Table:
+def table_prepare(
+    data: bytes, *, filename: str = "", mapping: dict | None = None, replace: bool = False
+) -> Table:
+    """Reads the whole file; `mapping` adds to (or with replace=True, replaces) what was
+    recognised from the headers."""
     table = read_table(data, filename)
     if mapping:
         missing = [c for c in mapping.values() if c not in table.header]
@@ -76,7 +80,7 @@ def table_prepare(data: bytes, *, filename: str = "", mapping: dict | None = Non
                 _("No such columns: %(cols)s. The file has: %(have)s.")
                 % {"cols": ", ".join(missing), "have": ", ".join(table.header)}
             )
-        table.mapping = {**table.mapping, **mapping}
+        table.mapping = dict(mapping) if replace else {**table.mapping, **mapping}
         table.shape = "mapped" if table.shape != "contract" else table.shape
     if "score" not in table.mapping:
         raise SpreadsheetInvalid(
