@@ -165,6 +165,14 @@ def _recognise(table: Table) -> None:
         table.shape = "contract"
         table.mapping = {f: f for f in FIELDS if f in header}
         return
+    known = [h for h in header if h in CSV_COLUMNS]
+    if "score" in known and len(known) * 2 >= len(header):
+        # This format with a typo or a stray column: say so rather than drop data silently.
+        unknown = [h for h in header if h not in CSV_COLUMNS and not h.startswith(("meta_", "_"))]
+        raise SpreadsheetInvalid(
+            _("Unknown columns: %(cols)s. See docs/integrations.md for the CSV format.")
+            % {"cols": ", ".join(unknown)}
+        )
     if lower[:2] == ["respondent id", "collector id"] and table.rows:
         # SurveyMonkey: the second header row holds "Response" / "Open-Ended Response".
         second = table.rows.pop(0)[1]

@@ -223,3 +223,15 @@ def test_unknown_headers_need_a_map_and_a_damaged_file_stores_nothing(
     with pytest.raises(CommandError, match="XLSX"):
         run(broken, "--source", "exports", "--survey", "nps-2026")
     assert Response.objects.count() == 1
+
+
+def test_the_import_format_with_a_stray_column_is_refused_before_any_row(
+    tmp_path, survey, import_source
+):
+    path = tmp_path / "answers.csv"
+    path.write_text(
+        "survey,external_id,score,customer_email,scroe_note\nnps-2026,r-1,3,a@example.com,x\n"
+    )
+    with pytest.raises(CommandError, match="Unknown columns: scroe_note"):
+        run(path, "--source", "exports")
+    assert Response.objects.count() == 0
