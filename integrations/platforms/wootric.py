@@ -7,6 +7,10 @@ Declines (no score) are acknowledged and ignored.
 
 from __future__ import annotations
 
+import json
+import re
+from urllib.parse import parse_qsl
+
 from django.utils.translation import gettext as _
 
 from integrations.platforms import token_auth
@@ -17,6 +21,29 @@ NAME = "wootric"
 SIGNATURE_HEADER = token_auth.HEADER
 MAPPING_KEYS = ("customer_segment",)
 verify = token_auth.verify
+BRACKETS = re.compile(r"\[([^\]]*)\]")
+
+
+def parse(body: bytes):
+    """JSON, or the URL-encoded variant (`response[score]=7&event_name=created`)."""
+    text = body.decode("utf-8", "replace").lstrip()
+    if text.startswith(("{", "[")):
+        try:
+            return json.loads(text)
+        except ValueError as exc:
+            raise PayloadInvalid({"non_field_errors": [_("The body is not valid JSON.")]}) from exc
+    nested: dict = {}
+    for key, value in parse_qsl(text, keep_blank_values=True):
+        head = key.split("[", 1)[0]
+        parts = [head, *BRACKETS.findall(key)]
+        node = nested
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                break
+        else:
+            node[parts[-1]] = value
+    return nested
 
 
 def to_items(*, payload, context: Context) -> list[MappedItem] | Ignored:

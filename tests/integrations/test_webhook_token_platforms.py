@@ -93,3 +93,21 @@ def test_asknicely_unreadable_score_is_a_dead_letter(client, asknicely_source):
     answer = post_hook(client, f"/hooks/asknicely/asknicely-hook/{SECRET}/", body)
     assert answer.status_code == 202
     assert list(DeadLetter.objects.get().reason) == ["question.score"]
+
+
+def test_wootric_url_encoded_variant(client, wootric_source):
+    """docs.wootric.com/webhooks also shows the form-encoded body (`response[score]=7&…`)."""
+    raw = (
+        b"response%5Bid%5D=1129&response%5Bscore%5D=4&response%5Btext%5D=Slow+support"
+        b"&response%5Bemail%5D=nps%40example.com&response%5Bcreated_at%5D=2016-08-04T13%3A57%3A26"
+        b".558-07%3A00&event_name=created&survey_mode=NPS"
+    )
+    answer = client.generic(
+        "POST",
+        f"/hooks/wootric/wootric-hook/{SECRET}/",
+        raw,
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert answer.status_code == 201, answer.json()
+    stored = Response.objects.get()
+    assert (stored.external_id, stored.score, stored.comment) == ("1129", 4, "Slow support")
