@@ -41,6 +41,18 @@ def _read_body(request: HttpRequest, limit: int) -> bytes | JsonResponse:
     return body
 
 
+def _unavailable() -> JsonResponse:
+    """Not the sender's fault: 503 tells the platform to retry; nothing was kept."""
+    return JsonResponse(
+        {
+            "detail": _("The answer could not be stored right now; retry later."),
+            "code": "unavailable",
+            "errors": {},
+        },
+        status=503,
+    )
+
+
 @csrf_exempt
 def webhook_receive(
     request: HttpRequest, platform: str, slug: str, token: str = ""
@@ -68,7 +80,11 @@ def webhook_receive(
             ),
             status=404,
         )
-    source = webhook_source_get(platform=platform, slug=slug)
+    try:
+        source = webhook_source_get(platform=platform, slug=slug)
+    except DatabaseError:
+        log.exception("webhook %s/%s: database unavailable", platform, slug)
+        return _unavailable()
     if source is None:
         return JsonResponse(
             error_body(
@@ -102,14 +118,7 @@ def webhook_receive(
     except DatabaseError:
         # Not the sender's fault: 503 tells the platform to retry; nothing was kept.
         log.exception("webhook %s/%s could not be stored", platform, slug)
-        return JsonResponse(
-            {
-                "detail": _("The answer could not be stored right now; retry later."),
-                "code": "unavailable",
-                "errors": {},
-            },
-            status=503,
-        )
+        return _unavailable()
     if result.dead_letter is not None:
         # Signed correctly but not mappable: acknowledged so the platform neither retries
         # nor disables the webhook; kept for an administrator to fix and re-process.
