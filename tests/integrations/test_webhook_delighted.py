@@ -120,3 +120,41 @@ def test_unsubscribe_events_are_acknowledged_and_ignored(client, delighted_sourc
     answer = deliver(client, {"event_type": "unsubscribe.created", "event_data": {}})
     assert answer.status_code == 200
     assert answer.json()["ignored"] is True
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_created_and_updated_leave_one_answer():
+    import threading
+
+    from django.db import connection
+    from django.test import Client
+
+    from tests.factories import SurveyFactory
+
+    hook_source("delighted", survey=SurveyFactory(slug="nps-2026"))
+    bodies = [
+        created_of(payload("delighted_survey_response.updated_legacy")),
+        payload("delighted_survey_response.updated_legacy"),
+        payload("delighted_survey_response.updated"),
+        payload("delighted_survey_response.updated"),
+    ]
+    statuses: list[int] = []
+    barrier = threading.Barrier(len(bodies))
+
+    def send(body):
+        try:
+            barrier.wait()
+            statuses.append(deliver(Client(), body).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(b,)) for b in bodies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses)[0] in (200, 201) and set(statuses) <= {200, 201}
+    assert statuses.count(201) == 1
+    assert Response.objects.count() == 1
+    assert Ticket.objects.count() <= 1
