@@ -1,11 +1,12 @@
 from django.contrib import admin, messages
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from integrations.admin_spreadsheet import spreadsheet_import_view
 from integrations.admin_views import responses_import_view
 from integrations.dead_letters import dead_letters_reprocess
+from integrations.delivery_questions import delivery_questions
 from integrations.models import DeadLetter, PendingFetch, WebhookSettings
 
 
@@ -65,6 +66,7 @@ class DeadLetterAdmin(admin.ModelAdmin):
         "source",
         "platform",
         "reason",
+        "questions",
         "body_text",
         "headers",
         "status",
@@ -83,6 +85,17 @@ class DeadLetterAdmin(admin.ModelAdmin):
         return "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in (obj.reason or {}).items())[
             :200
         ]
+
+    @admin.display(description=_("questions in the delivery"))
+    def questions(self, obj):
+        rows = delivery_questions(platform=obj.platform, body=bytes(obj.body))
+        if not rows:
+            return "—"
+        return format_html_join(
+            "",
+            "<div><code>{}</code> ({}) {} → {}</div>",
+            ((r["reference"], r["type"], r["title"] or "", r["value"]) for r in rows),
+        )
 
     @admin.display(description=_("raw body"))
     def body_text(self, obj):

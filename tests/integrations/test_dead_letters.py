@@ -39,6 +39,8 @@ def test_fix_the_mapping_then_reprocess_from_the_admin(client, admin_client, sur
     page = admin_client.get(f"/admin/integrations/deadletter/{letter.pk}/change/")
     assert page.status_code == 200
     assert b"missing_ref" in page.content
+    # The delivery's questions are offered to pick the score question from.
+    assert "<code>answer.nps_score</code> (nps)" in page.content.decode()
 
     # Still wrong: the letter stays pending with the new reason.
     admin_client.post(
