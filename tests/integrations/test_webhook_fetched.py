@@ -187,3 +187,20 @@ def test_qualtrics_sample_msg_matches_its_decoded_view():
     form = parse_qs(qualtrics_body().decode())
     decoded = json.loads((PAYLOADS / "qualtrics_completedResponse.decoded.json").read_text())
     assert json.loads(form["MSG"][0]) == decoded["MSG_parsed"]
+
+
+def test_the_celery_task_fetches_a_pending_answer(client, survey, api):
+    from integrations.tasks import pending_fetch_run, pending_fetches_run
+
+    source_for("qualtrics", survey, api, QUALTRICS_KEY, {"score_question": "QID1"})
+    api.routes["/API/v3/surveys/SV_22VlHYNeldrrrkp/responses/R_1l9mcVuXubb4aGm"] = (
+        qualtrics_response("R_1l9mcVuXubb4aGm", 9, "")
+    )
+    post_form(client, "/hooks/qualtrics/qualtrics-hook/", qualtrics_body())
+    fetch = PendingFetch.objects.get()
+    pending_fetch_run.apply(args=(fetch.pk,))
+    fetch.refresh_from_db()
+    assert fetch.status == "done"
+    assert Response.objects.get().category == "promoter"
+    pending_fetches_run.apply()  # nothing due: nothing fetched again
+    assert len(api.requests) == 1
