@@ -208,6 +208,9 @@ MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=1_000_000)
 MAX_BULK_BODY_BYTES = env.int("MAX_BULK_BODY_BYTES", default=16_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BULK_BODY_BYTES
 BULK_MAX_ITEMS = 1000
+# Imported answers older than this count for NPS but open no ticket (nobody follows up
+# on a month-old complaint found in a spreadsheet).
+IMPORT_TICKET_MAX_AGE_DAYS = env.int("IMPORT_TICKET_MAX_AGE_DAYS", default=30)
 COMMENT_MAX_LENGTH = 10_000
 FUTURE_TOLERANCE_SECONDS = 300
 

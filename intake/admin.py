@@ -1,10 +1,13 @@
 from django.contrib import admin, messages
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from intake.admin_spreadsheet import spreadsheet_import_view
 from intake.admin_views import responses_import_view
-from intake.models import WebhookSettings
+from intake.dead_letters import dead_letters_reprocess
+from intake.delivery_questions import delivery_questions
+from intake.models import DeadLetter, PendingFetch, WebhookSettings
 from surveys.models import IngestionSource
 
 
@@ -43,9 +46,89 @@ class WebhookSettingsAdmin(admin.ModelAdmin):
                 "import-responses/",
                 self.admin_site.admin_view(responses_import_view),
                 name="intake_import_responses",
-            )
+            ),
+            path(
+                "import-spreadsheet/",
+                self.admin_site.admin_view(spreadsheet_import_view),
+                name="intake_import_spreadsheet",
+            ),
         ]
         return extra + super().get_urls()
+
+
+@admin.register(DeadLetter)
+class DeadLetterAdmin(admin.ModelAdmin):
+    """Signed deliveries that could not be mapped: fix the source's mapping, then re-process."""
+
+    list_display = ("received_at", "source", "platform", "status", "short_reason")
+    list_filter = ("status", "platform")
+    list_select_related = ("source",)
+    readonly_fields = (
+        "source",
+        "platform",
+        "reason",
+        "questions",
+        "body_text",
+        "headers",
+        "status",
+        "received_at",
+        "processed_at",
+        "result",
+    )
+    exclude = ("body",)
+    actions = ("reprocess_selected", "reprocess_all_pending")
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=_("reason"))
+    def short_reason(self, obj):
+        return "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in (obj.reason or {}).items())[
+            :200
+        ]
+
+    @admin.display(description=_("questions in the delivery"))
+    def questions(self, obj):
+        rows = delivery_questions(platform=obj.platform, body=bytes(obj.body))
+        if not rows:
+            return "—"
+        return format_html_join(
+            "",
+            "<div><code>{}</code> ({}) {} → {}</div>",
+            ((r["reference"], r["type"], r["title"] or "", r["value"]) for r in rows),
+        )
+
+    @admin.display(description=_("raw body"))
+    def body_text(self, obj):
+        return format_html("<pre>{}</pre>", bytes(obj.body).decode("utf-8", "replace"))
+
+    def _report(self, request, done, failed):
+        self.message_user(
+            request,
+            _("%(done)d processed, %(failed)d still cannot be mapped (reason updated).")
+            % {"done": done, "failed": failed},
+            messages.SUCCESS if not failed else messages.WARNING,
+        )
+
+    @admin.action(description=_("Re-process the selected deliveries"))
+    def reprocess_selected(self, request, queryset):
+        self._report(request, *dead_letters_reprocess(letters=queryset))
+
+    @admin.action(description=_("Re-process every pending delivery of the selected sources"))
+    def reprocess_all_pending(self, request, queryset):
+        sources = queryset.values_list("source_id", flat=True)
+        letters = DeadLetter.objects.filter(source_id__in=sources)
+        self._report(request, *dead_letters_reprocess(letters=letters))
+
+
+@admin.register(PendingFetch)
+class PendingFetchAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "source", "platform", "response_id", "status", "attempts")
+    list_filter = ("status", "platform")
+    readonly_fields = [f.name for f in PendingFetch._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(IngestionSource)

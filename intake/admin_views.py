@@ -35,7 +35,7 @@ class ImportForm(forms.Form):
 
 
 def responses_import_view(request: HttpRequest) -> HttpResponse:
-    """Wrapped by admin.site.admin_view (staff only, CSRF-protected) in integrations/admin.py."""
+    """Wrapped by admin.site.admin_view (staff only, CSRF-protected) in intake/admin.py."""
     if not request.user.has_perm("surveys.add_response") and not request.user.is_superuser:
         from django.core.exceptions import PermissionDenied
 

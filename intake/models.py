@@ -47,6 +47,21 @@ class WebhookSettings(models.Model):
         help_text=_("Signed timestamps older or newer than this are refused as replays."),
     )
 
+    api_base = models.URLField(
+        _("platform API address"),
+        blank=True,
+        help_text=_(
+            "For platforms whose deliveries carry only ids (Qualtrics: https://<datacenter>."
+            "qualtrics.com; SurveyMonkey: https://api.surveymonkey.com)."
+        ),
+    )
+    api_token = models.CharField(
+        _("platform API token"),
+        max_length=500,
+        blank=True,
+        help_text=_("Used to fetch the answer from the platform's responses API."),
+    )
+
     class Meta:
         verbose_name = _("webhook settings")
         verbose_name_plural = _("webhook settings")
@@ -94,3 +109,82 @@ def _platform_names() -> list[str]:
     from intake.platforms import PLATFORMS
 
     return list(PLATFORMS)
+
+
+class DeadLetter(models.Model):
+    """A correctly signed delivery that could not be mapped to an answer: accepted (so the
+    platform neither retries nor disables the webhook) and kept to be re-processed once the
+    source's mapping is fixed. Only headers needed to re-process are kept."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a fix")
+        PROCESSED = "processed", _("Processed")
+        IGNORED = "ignored", _("Ignored")
+
+    source = models.ForeignKey(
+        IngestionSource,
+        verbose_name=_("source"),
+        on_delete=models.CASCADE,
+        related_name="dead_letters",
+    )
+    platform = models.CharField(_("platform"), max_length=32)
+    reason = models.JSONField(_("reason"), default=dict)
+    body = models.BinaryField(_("raw body"))
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("unmapped delivery")
+        verbose_name_plural = _("unmapped deliveries")
+        ordering = ("-received_at",)
+        indexes = [models.Index(fields=["status", "received_at"], name="deadletter_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.platform}/{self.source_id} #{self.pk}"
+
+
+class PendingFetch(models.Model):
+    """An answer announced by id only (Qualtrics, SurveyMonkey) still to be fetched from the
+    platform's API. The row stays until the fetch succeeds, so an API outage of a day loses
+    nothing; the worker retries with exponential backoff and a periodic sweep catches up."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be fetched")
+        DONE = "done", _("Fetched")
+        DEAD = "dead", _("Could not be mapped")
+
+    source = models.ForeignKey(
+        IngestionSource,
+        verbose_name=_("source"),
+        on_delete=models.CASCADE,
+        related_name="pending_fetches",
+    )
+    platform = models.CharField(_("platform"), max_length=32)
+    response_id = models.CharField(_("platform response ID"), max_length=200)
+    request = models.JSONField(_("what to fetch"), default=dict)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("answer to fetch")
+        verbose_name_plural = _("answers to fetch")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "response_id"], name="pendingfetch_source_response_uniq"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="pendingfetch_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.platform} {self.response_id}"

@@ -1,4 +1,4 @@
-"""Reads for integrations."""
+"""Reads for intake (webhook sources)."""
 
 from __future__ import annotations
 

@@ -109,13 +109,18 @@ def _existing(source: IngestionSource, data: ResponseData) -> IngestResult:
 
 
 def response_ingest(
-    *, source: IngestionSource, data: ResponseData, now: dt.datetime | None = None
+    *,
+    source: IngestionSource,
+    data: ResponseData,
+    now: dt.datetime | None = None,
+    open_ticket: bool = True,
 ) -> IngestResult:
     """Stores one answer and, for a detractor, opens or extends its ticket, atomically.
 
     Replaying (source, external_id) with the same score returns the stored answer;
     with a different score raises DuplicateConflict. Anything for the broker goes
-    through the outbox, after commit.
+    through the outbox, after commit. open_ticket=False stores a detractor for the
+    numbers only (e.g. an old answer imported from a spreadsheet).
     """
     from tickets.services.lifecycle import ticket_open_or_attach
 
@@ -144,6 +149,6 @@ def response_ingest(
         except IntegrityError:
             # The same answer arrived concurrently and won: behave as a replay.
             return _existing(source, data)
-        if response.category == Category.DETRACTOR:
+        if open_ticket and response.category == Category.DETRACTOR:
             ticket_open_or_attach(response=response, now=now)
     return IngestResult(response=response, created=True)

@@ -41,8 +41,25 @@ def _read_body(request: HttpRequest, limit: int) -> bytes | JsonResponse:
     return body
 
 
+def _unavailable() -> JsonResponse:
+    """Not the sender's fault: 503 tells the platform to retry; nothing was kept."""
+    return JsonResponse(
+        {
+            "detail": _("The answer could not be stored right now; retry later."),
+            "code": "unavailable",
+            "errors": {},
+        },
+        status=503,
+    )
+
+
 @csrf_exempt
-def webhook_receive(request: HttpRequest, platform: str, slug: str) -> JsonResponse:
+def webhook_receive(
+    request: HttpRequest, platform: str, slug: str, token: str = ""
+) -> JsonResponse:
+    if request.method == "HEAD":
+        # SurveyMonkey checks the subscription URL with a HEAD request before using it.
+        return JsonResponse({}, status=200)
     if request.method != "POST":
         response = JsonResponse(
             {
@@ -63,7 +80,11 @@ def webhook_receive(request: HttpRequest, platform: str, slug: str) -> JsonRespo
             ),
             status=404,
         )
-    source = webhook_source_get(platform=platform, slug=slug)
+    try:
+        source = webhook_source_get(platform=platform, slug=slug)
+    except DatabaseError:
+        log.exception("webhook %s/%s: database unavailable", platform, slug)
+        return _unavailable()
     if source is None:
         return JsonResponse(
             error_body(
@@ -81,7 +102,9 @@ def webhook_receive(request: HttpRequest, platform: str, slug: str) -> JsonRespo
     if isinstance(body, JsonResponse):
         return body
     try:
-        result = webhook_deliver(platform=module, source=source, body=body, headers=request.headers)
+        result = webhook_deliver(
+            platform=module, source=source, body=body, headers=request.headers, path_token=token
+        )
     except SignatureRejected as exc:
         return JsonResponse(
             error_body({exc.header: [exc.message]}, "signature_invalid"), status=401
@@ -95,17 +118,31 @@ def webhook_receive(request: HttpRequest, platform: str, slug: str) -> JsonRespo
     except DatabaseError:
         # Not the sender's fault: 503 tells the platform to retry; nothing was kept.
         log.exception("webhook %s/%s could not be stored", platform, slug)
+        return _unavailable()
+    if result.dead_letter is not None:
+        # Signed correctly but not mappable: acknowledged so the platform neither retries
+        # nor disables the webhook; kept for an administrator to fix and re-process.
         return JsonResponse(
             {
-                "detail": _("The answer could not be stored right now; retry later."),
-                "code": "unavailable",
-                "errors": {},
+                "accepted": True,
+                "dead_letter": result.dead_letter,
+                "detail": _("Kept for review: the delivery could not be mapped to an answer."),
+                "errors": result.dead_reason,
             },
-            status=503,
+            status=202,
+        )
+    if result.fetch is not None:
+        return JsonResponse(
+            {
+                "accepted": True,
+                "fetch": result.fetch,
+                "detail": _("The answer will be fetched from the platform."),
+            },
+            status=202,
         )
     if result.ignored:
         return JsonResponse({"ignored": True, "detail": result.ignored}, status=200)
-    status = 201 if result.created else 200
+    status = 201 if result.created else 200  # an update of a known answer is a 200
     if result.batch:
         return JsonResponse(
             {

@@ -13,10 +13,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from intake.fetch_queue import pending_fetch_record
 from intake.models import WebhookSettings
 from intake.platforms import generic
-from intake.platforms.base import Context, Ignored, PayloadInvalid
+from intake.platforms.base import Context, FetchLater, Ignored, PayloadInvalid
 from intake.services import DuplicateConflict, ResponseData, response_ingest
+from intake.upsert import platform_answer_upsert
 from intake.validation import Invalid, response_data
 from surveys.models import IngestionSource
 
@@ -35,6 +37,10 @@ class DeliveryResult:
     results: list[dict] = field(default_factory=list)
     ignored: str | None = None
     batch: bool = False
+    dead_letter: int | None = None
+    dead_reason: dict | None = None
+    fetch: int | None = None
+    updated: int = 0
 
     @property
     def created(self) -> int:
@@ -52,9 +58,14 @@ def webhook_settings_of(source: IngestionSource) -> WebhookSettings | None:
         return None
 
 
-def delivery_context(source: IngestionSource, now: dt.datetime | None) -> Context:
+def delivery_context(
+    source: IngestionSource, now: dt.datetime | None, *, path_token: str = ""
+) -> Context:
     config = webhook_settings_of(source)
     return Context(
+        path_token=path_token,
+        api_token=config.api_token if config else "",
+        api_base=config.api_base if config else "",
         secret=source.webhook_secret,
         mapping=dict(config.mapping) if config and isinstance(config.mapping, dict) else {},
         require_timestamp=bool(config and config.require_timestamp),
@@ -79,21 +90,61 @@ def webhook_deliver(
     body: bytes,
     headers,
     now: dt.datetime | None = None,
+    path_token: str = "",
 ) -> DeliveryResult:
     """Checks the platform's signature before reading anything, then stores every answer
     of the delivery in one transaction, or none of them.
 
-    Raises SignatureRejected (401), PayloadInvalid (400), DeliveryConflict (409).
-    A replayed delivery stores nothing new and reports its answers as duplicates.
+    Raises SignatureRejected (401). For the generic scheme also PayloadInvalid (400) and
+    DeliveryConflict (409). For a platform, a signed delivery that cannot be mapped is kept
+    in the dead-letter box and acknowledged; a repeated delivery upserts its answer.
     """
     now = now or timezone.now()
-    context = delivery_context(source, now)
+    context = delivery_context(source, now, path_token=path_token)
     platform.verify(body=body, headers=headers, context=context)
-    payload = _parse(body)
+    if platform is generic:
+        return delivery_process(platform=platform, source=source, body=body, now=now)
+    try:
+        return delivery_process(platform=platform, source=source, body=body, now=now)
+    except PayloadInvalid as exc:
+        from intake.models import DeadLetter
+
+        letter = DeadLetter.objects.create(
+            source=source,
+            platform=platform.NAME,
+            reason=exc.errors,
+            body=body,
+            headers={"Content-Type": headers.get("Content-Type", "")},
+        )
+        return DeliveryResult(dead_letter=letter.pk, dead_reason=exc.errors)
+
+
+def delivery_process(
+    *,
+    platform: ModuleType,
+    source: IngestionSource,
+    body: bytes,
+    now: dt.datetime | None = None,
+) -> DeliveryResult:
+    """Maps and stores an already verified delivery (also used to re-process dead letters)."""
+    now = now or timezone.now()
+    context = delivery_context(source, now)
+    payload = platform.parse(body) if hasattr(platform, "parse") else _parse(body)
     mapped = platform.to_items(payload=payload, context=context)
     if isinstance(mapped, Ignored):
         return DeliveryResult(ignored=mapped.reason)
+    if isinstance(mapped, FetchLater):
+        fetch = pending_fetch_record(source=source, platform=platform, later=mapped, now=now)
+        return DeliveryResult(fetch=fetch.pk)
+    return items_store(
+        platform=platform, source=source, mapped=mapped, now=now, batch=isinstance(payload, list)
+    )
 
+
+def items_store(
+    *, platform: ModuleType, source: IngestionSource, mapped: list, now: dt.datetime, batch=False
+) -> DeliveryResult:
+    """Validates every mapped answer, then stores them all in one transaction."""
     config = webhook_settings_of(source)
     survey = config.survey if config else None
     if survey is None and platform is not generic:
@@ -108,7 +159,6 @@ def webhook_deliver(
                 ]
             }
         )
-    batch = isinstance(payload, list)
     cache: dict = {}
     errors: dict[str, list[str]] = {}
     answers: list[ResponseData] = []
@@ -131,28 +181,33 @@ def webhook_deliver(
     result = DeliveryResult(batch=batch)
     with transaction.atomic():
         for index, data in enumerate(answers):
-            try:
-                outcome = response_ingest(source=source, data=data, now=now)
-            except DuplicateConflict as exc:
-                existing = exc.existing
-                message = _(
-                    "Answer '%(id)s' from this source was already stored with score %(score)d "
-                    "for survey '%(survey)s'."
-                ) % {
-                    "id": existing.external_id,
-                    "score": existing.score,
-                    "survey": existing.survey.slug,
-                }
-                key = mapped[index].name("score")
-                key = f"[{index}].{key}" if batch else key
-                raise DeliveryConflict({key: [message]}, existing.pk) from exc
-            response = outcome.response
+            if platform is not generic:
+                upserted = platform_answer_upsert(source=source, data=data, now=now)
+                response, duplicate = upserted.response, not upserted.created
+                result.updated += bool(upserted.changed)
+            else:
+                try:
+                    outcome = response_ingest(source=source, data=data, now=now)
+                except DuplicateConflict as exc:
+                    existing = exc.existing
+                    message = _(
+                        "Answer '%(id)s' from this source was already stored with score "
+                        "%(score)d for survey '%(survey)s'."
+                    ) % {
+                        "id": existing.external_id,
+                        "score": existing.score,
+                        "survey": existing.survey.slug,
+                    }
+                    key = mapped[index].name("score")
+                    key = f"[{index}].{key}" if batch else key
+                    raise DeliveryConflict({key: [message]}, existing.pk) from exc
+                response, duplicate = outcome.response, outcome.duplicate
             result.results.append(
                 {
                     "index": index,
                     "id": response.pk,
                     "external_id": response.external_id,
-                    "duplicate": outcome.duplicate,
+                    "duplicate": duplicate,
                     "category": response.category,
                     "ticket": response.ticket_id,
                 }
@@ -174,9 +229,14 @@ def webhook_source_setup(
     mapping: dict | None = None,
     channel: str = "",
     rotate_secret: bool = False,
+    secret: str = "",
+    api_base: str = "",
+    api_token: str = "",
 ) -> tuple[IngestionSource, str | None]:
     """Creates (or updates) a webhook source and its settings. Returns the signing secret
-    when one was made (new source, or rotate_secret), else None: it is shown once."""
+    when one was made (new source, or rotate_secret), else None: it is shown once.
+    `secret` sets the platform's own secret (Survicate signing secret, Formbricks whsec_…,
+    Delighted API key, Qualtrics sharedKey, SurveyMonkey "<api key>&<api secret>")."""
     import secrets
 
     from django.core.exceptions import ValidationError
@@ -190,8 +250,11 @@ def webhook_source_setup(
             _("Source '%(slug)s' exists and is not a %(platform)s webhook source.")
             % {"slug": slug, "platform": platform}
         )
-    secret = None
-    if created or rotate_secret or not source.webhook_secret:
+    given, secret = secret, None
+    if given:
+        source.webhook_secret = given
+        source.save(update_fields=["webhook_secret"])
+    elif created or rotate_secret or not source.webhook_secret:
         secret = secrets.token_urlsafe(32)
         source.webhook_secret = secret
         source.save(update_fields=["webhook_secret"])
@@ -202,6 +265,10 @@ def webhook_source_setup(
         config.mapping = mapping
     if channel:
         config.channel = channel
+    if api_base:
+        config.api_base = api_base
+    if api_token:
+        config.api_token = api_token
     config.full_clean()
     config.save()
     return source, secret

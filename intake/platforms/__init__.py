@@ -2,10 +2,33 @@
 
 from types import ModuleType
 
-from intake.platforms import generic, survicate, typeform
+from intake.platforms import (
+    asknicely,
+    delighted,
+    formbricks,
+    generic,
+    json_mapped,
+    qualtrics,
+    surveymonkey,
+    survicate,
+    typeform,
+    wootric,
+)
 
 PLATFORMS: dict[str, ModuleType] = {
-    module.NAME: module for module in (generic, typeform, survicate)
+    module.NAME: module
+    for module in (
+        generic,
+        typeform,
+        survicate,
+        delighted,
+        formbricks,
+        wootric,
+        asknicely,
+        qualtrics,
+        surveymonkey,
+        json_mapped,
+    )
 }
 
 

@@ -30,6 +30,10 @@ class PayloadInvalid(Exception):
         self.errors = errors
 
 
+class FetchUnavailable(Exception):
+    """The platform's API did not answer usefully now (down, 429, 5xx): try again later."""
+
+
 @dataclass
 class MappedItem:
     """One answer in the contract's ingestion format, plus where each field came from."""
@@ -61,3 +65,15 @@ class Context:
     require_timestamp: bool = False
     tolerance_seconds: int = 300
     now: dt.datetime | None = None
+    path_token: str = ""
+    api_token: str = ""
+    api_base: str = ""
+
+
+@dataclass
+class FetchLater:
+    """A signed notification that only names an answer: the answer is fetched from the
+    platform's API afterwards (intake.fetching), keyed by `response_id`."""
+
+    response_id: str
+    request: dict

@@ -66,3 +66,7 @@ def check_timestamp(header: str, raw: str, *, now: dt.datetime, tolerance_second
             )
             % {"header": header, "skew": skew, "limit": tolerance_seconds},
         )
+
+
+def constant_equal(sent: str, expected: str) -> bool:
+    return hmac.compare_digest(sent.encode(), expected.encode())

@@ -4,7 +4,7 @@ The scheme has no timestamp; replays are made harmless by idempotency on the
 response token (form_response.token becomes the answer's external_id).
 
 Mapping keys (all optional; values are references into form_response):
-    score      "answer.<field ref>"   default: the first nps / opinion_scale / rating answer
+    score      "answer.<field ref or id>"   default: the first answer to a field of type nps
     comment    "answer.<field ref>"   default: the first long_text answer
     customer_external_id  default "hidden.customer_id"
     customer_email        default "hidden.email", else the first email answer
@@ -22,7 +22,9 @@ from intake.platforms.base import Context, Ignored, MappedItem, PayloadInvalid, 
 NAME = "typeform"
 SIGNATURE_HEADER = "Typeform-Signature"
 PREFIX = "sha256="
-SCORE_TYPES = ("nps", "opinion_scale", "rating")
+# Only an NPS question is taken as the score by default: an opinion_scale or rating question
+# may be on any scale (the docs example's is 1–5), so it counts only when the source names it.
+SCORE_TYPES = ("nps",)
 CUSTOMER_ATTRIBUTES = ("name", "phone", "segment", "locale", "time_zone")
 MISSING = object()
 MAPPING_KEYS = (
@@ -165,7 +167,7 @@ def to_items(*, payload, context: Context) -> list[MappedItem] | Ignored:
             {
                 paths["score"]: [
                     _("No score answer found (mapping 'score': %(ref)s).")
-                    % {"ref": mapping.get("score") or "first nps/opinion_scale/rating answer"}
+                    % {"ref": mapping.get("score") or "first answer of type nps"}
                 ]
             }
         )

@@ -92,3 +92,32 @@ def test_admin_lists_settings_with_the_hook_url(client, admin_user, survey):
     assert page.status_code == 200
     assert "/hooks/typeform/typeform-hook/" in page.content.decode()
     assert "import-responses/" in page.content.decode()
+
+
+def test_command_sets_the_platforms_own_secret_and_survicate_email_as_customer_id(client, survey):
+    """Survicate generates the signing secret itself: it is pasted in with --secret."""
+    from intake.platforms import survicate
+
+    printed = create(
+        "Survicate NPS",
+        "--platform",
+        "survicate",
+        "--survey",
+        "nps-2026",
+        "--secret",
+        "survicate-workspace-signing-secret",
+        "--mapping",
+        json.dumps({"score_question": "12123", "customer_external_id": "attribute.email"}),
+    )
+    assert printed["secret"] == "set from --secret"
+    body = payload("survicate_question_answered")
+    del body["event"]["questionAnswered"]["type"]  # recognised by the named question alone
+    raw = json.dumps(body).encode()
+    answer = post_hook(
+        client,
+        "/hooks/survicate/survicate-nps/",
+        raw,
+        {"Hmac": survicate.sign("survicate-workspace-signing-secret", raw)},
+    )
+    assert answer.status_code == 201, answer.json()
+    assert Response.objects.get().customer.external_id == "alan@example.com"

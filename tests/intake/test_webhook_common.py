@@ -84,3 +84,22 @@ def test_concurrent_retries_of_one_delivery_store_one_answer(platform):
     assert sorted(statuses) == [200, 200, 200, 201]
     assert Response.objects.count() == 1
     assert Ticket.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_database_down_is_503_so_the_platform_retries(survey):
+    """The database really unreachable (a closed port), not a stand-in for our code."""
+    hook_source("typeform", survey=survey)
+    raw, headers = delivery("typeform")
+    saved = connection.settings_dict["PORT"]
+    connection.close()
+    connection.settings_dict["PORT"] = "1"
+    try:
+        answer = post_hook(Client(), "/hooks/typeform/typeform-hook/", raw, headers)
+    finally:
+        connection.close()
+        connection.settings_dict["PORT"] = saved
+    assert answer.status_code == 503
+    assert answer.json()["code"] == "unavailable"
+    assert Response.objects.count() == 0

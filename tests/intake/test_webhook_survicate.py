@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from intake.models import DeadLetter
 from intake.platforms.survicate import sign
 from surveys.models import Response
 from tests.intake.conftest import SECRET, hook_source, payload, post_hook
@@ -103,20 +104,26 @@ def test_retried_delivery_is_stored_once(client, survicate_source):
         ("not an object", "event.questionAnswered.choice"),
     ],
 )
-def test_bad_choice_is_400_naming_the_field(client, survicate_source, choice, field):
+def test_bad_choice_is_kept_as_dead_letter_naming_the_field(
+    client, survicate_source, choice, field
+):
     body = payload("survicate_question_answered")
     body["event"][EVENT]["choice"] = choice
     answer = deliver(client, body)
-    assert answer.status_code == 400, answer.json()
+    assert answer.status_code == 202
+    assert DeadLetter.objects.get().reason == answer.json()["errors"]
     assert list(answer.json()["errors"]) == [field]
     assert Response.objects.count() == 0
 
 
-def test_respondent_without_identity_is_400_naming_the_respondent(client, survicate_source):
+def test_respondent_without_identity_is_kept_as_dead_letter_naming_the_respondent(
+    client, survicate_source
+):
     body = payload("survicate_question_answered")
     body["event"][EVENT]["respondent"] = {"attributes": []}
     answer = deliver(client, body)
-    assert answer.status_code == 400
+    assert answer.status_code == 202
+    assert DeadLetter.objects.get().reason == answer.json()["errors"]
     assert list(answer.json()["errors"]) == ["event.questionAnswered.respondent"]
 
 

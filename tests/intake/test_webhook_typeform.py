@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from intake.models import WebhookSettings
+from intake.models import DeadLetter, WebhookSettings
 from intake.platforms.typeform import sign
 from surveys.models import Response
 from tests.intake.conftest import SECRET, hook_source, payload, post_hook
@@ -128,24 +128,26 @@ def test_redelivery_is_stored_once(client, typeform_source):
 
 
 @pytest.mark.parametrize("value", ["3", 3.5, None, True])
-def test_score_of_the_wrong_json_type_is_400_naming_the_answer(client, typeform_source, value):
+def test_score_of_the_wrong_json_type_is_kept_naming_the_answer(client, typeform_source, value):
     body = payload("typeform_form_response")
     answer_of(body, "nps_score")["number"] = value
     answer = deliver(client, body)
-    assert answer.status_code == 400
+    assert answer.status_code == 202
+    assert DeadLetter.objects.get().reason == answer.json()["errors"]
     assert list(answer.json()["errors"]) == [SCORE_PATH]
     assert Response.objects.count() == 0
 
 
-def test_score_out_of_the_survey_scale_is_400(client, typeform_source):
+def test_score_out_of_the_survey_scale_is_kept_as_dead_letter(client, typeform_source):
     body = payload("typeform_form_response")
     answer_of(body, "nps_score")["number"] = 11
     answer = deliver(client, body)
-    assert answer.status_code == 400
+    assert answer.status_code == 202
+    assert DeadLetter.objects.get().reason == answer.json()["errors"]
     assert "between 0 and 10" in answer.json()["errors"][SCORE_PATH][0]
 
 
-def test_missing_score_answer_is_400(client, typeform_source):
+def test_missing_score_answer_is_kept_as_dead_letter(client, typeform_source):
     body = payload("typeform_form_response")
     body["form_response"]["answers"] = [
         a for a in body["form_response"]["answers"] if a["field"]["type"] not in ("nps",)
@@ -154,14 +156,16 @@ def test_missing_score_answer_is_400(client, typeform_source):
         a for a in body["form_response"]["answers"] if a["field"]["type"] != "opinion_scale"
     ]
     answer = deliver(client, body)
-    assert answer.status_code == 400
+    assert answer.status_code == 202
+    assert DeadLetter.objects.get().reason == answer.json()["errors"]
     assert list(answer.json()["errors"]) == ["form_response.answers"]
 
 
-def test_mapped_score_field_missing_is_400_naming_it(client, survey):
+def test_mapped_score_field_missing_is_kept_as_dead_letter_naming_it(client, survey):
     hook_source("typeform", survey=survey, mapping={"score": "answer.no_such_ref"})
     answer = deliver(client, payload("typeform_form_response"))
-    assert answer.status_code == 400
+    assert answer.status_code == 202
+    assert DeadLetter.objects.get().reason == answer.json()["errors"]
     assert list(answer.json()["errors"]) == ["form_response.answers[field.ref=no_such_ref]"]
 
 
@@ -175,18 +179,20 @@ def test_mapped_score_field_missing_is_400_naming_it(client, survey):
         ({"hidden": {"email": "not-an-email"}}, "form_response.hidden.email"),
     ],
 )
-def test_wrong_shapes_are_400_naming_the_field(client, typeform_source, change, field):
+def test_wrong_shapes_are_kept_naming_the_field(client, typeform_source, change, field):
     body = payload("typeform_form_response")
     body["form_response"].update(change)
     answer = deliver(client, body)
-    assert answer.status_code == 400, answer.json()
+    assert answer.status_code == 202, answer.json()
     assert field in answer.json()["errors"], answer.json()
+    assert DeadLetter.objects.get().reason == answer.json()["errors"]
     assert Response.objects.count() == 0
 
 
-def test_form_response_missing_is_400(client, typeform_source):
+def test_form_response_missing_is_kept_as_dead_letter(client, typeform_source):
     answer = deliver(client, {"event_id": "x", "event_type": "form_response"})
-    assert answer.status_code == 400
+    assert answer.status_code == 202
+    assert DeadLetter.objects.get().reason == answer.json()["errors"]
     assert list(answer.json()["errors"]) == ["form_response"]
 
 
@@ -199,13 +205,34 @@ def test_other_event_types_are_acknowledged_and_ignored(client, typeform_source)
     assert Response.objects.count() == 0
 
 
-def test_source_without_a_survey_is_400_naming_survey(client, typeform_source):
+def test_source_without_a_survey_is_kept_as_dead_letter_naming_survey(client, typeform_source):
     WebhookSettings.objects.filter(source=typeform_source).update(survey=None)
     answer = deliver(client, payload("typeform_form_response"))
-    assert answer.status_code == 400
+    assert answer.status_code == 202
+    assert DeadLetter.objects.get().reason == answer.json()["errors"]
     assert list(answer.json()["errors"]) == ["survey"]
 
 
 def test_unknown_source_is_404(client, typeform_source):
     answer = deliver(client, payload("typeform_form_response"), url="/hooks/typeform/nope/")
     assert answer.status_code == 404
+
+
+def test_docs_example_opinion_scale_is_never_taken_as_nps_by_default(client, typeform_source):
+    """The documented example's only scale answer is a 1–5 opinion_scale: not an NPS score."""
+    body = payload("typeform_form_response")
+    body["form_response"]["answers"] = [
+        a for a in body["form_response"]["answers"] if a["field"]["type"] != "nps"
+    ]
+    answer = deliver(client, body)
+    assert answer.status_code == 202
+    assert list(DeadLetter.objects.get().reason) == ["form_response.answers"]
+    assert (Response.objects.count(), Ticket.objects.count()) == (0, 0)
+
+
+def test_a_named_opinion_scale_question_is_taken(client, survey):
+    hook_source("typeform", survey=survey, mapping={"score": "answer.Q2opScale"})
+    body = payload("typeform_form_response")
+    answer_of(body, "checkout_ease")["number"] = 9
+    assert deliver(client, body).status_code == 201
+    assert Response.objects.get().score == 9

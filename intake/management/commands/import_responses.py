@@ -1,10 +1,14 @@
+import datetime as dt
 import io
+import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from intake.importing import FORMATS, ImportFileInvalid, responses_import, rows_read
+from intake.spreadsheet import SpreadsheetInvalid
+from intake.spreadsheet_import import error_file, parse_map, spreadsheet_import, table_prepare
 from surveys.models import IngestionSource, Survey
 
 
@@ -18,7 +22,30 @@ class Command(BaseCommand):
         parser.add_argument("file", help="Path to the file, or - for standard input.")
         parser.add_argument("--source", required=True, help="Slug of the ingestion source.")
         parser.add_argument("--survey", help="Survey slug for rows without a survey column.")
-        parser.add_argument("--format", choices=FORMATS, help="Default: from the file name.")
+        parser.add_argument(
+            "--format", choices=(*FORMATS, "xlsx"), help="Default: from the file name."
+        )
+        parser.add_argument(
+            "--map",
+            default="",
+            help="Column mapping, e.g. 'score=How likely…,comment=Why?,customer_email=Email'. "
+            "Without it, platform exports are recognised and other headers guessed.",
+        )
+        parser.add_argument(
+            "--time-zone",
+            default="UTC",
+            help="For dates written without a zone (e.g. Europe/Moscow).",
+        )
+        parser.add_argument(
+            "--errors",
+            help="Write failed rows here (row, column, reason), fixable and re-importable.",
+        )
+        parser.add_argument(
+            "--no-ticket-older-than",
+            type=int,
+            help="Days; older answers count for NPS but open no ticket "
+            "(default: IMPORT_TICKET_MAX_AGE_DAYS).",
+        )
         parser.add_argument(
             "--dry-run", action="store_true", help="Validate and count; store nothing."
         )
@@ -35,6 +62,20 @@ class Command(BaseCommand):
             if survey_obj is None:
                 raise CommandError(f"Unknown survey '{survey}'.")
         fmt = format or ("jsonl" if file.endswith((".jsonl", ".ndjson")) else "csv")
+        if fmt != "jsonl":
+            data = self.stdin_buffer().read() if file == "-" else self._read(file)
+            try:
+                table = table_prepare(data, filename=file, mapping=parse_map(options["map"]))
+            except SpreadsheetInvalid as exc:
+                raise CommandError(str(exc)) from exc
+            plain = (
+                table.shape == "contract"
+                and table.encoding.startswith("utf-8")
+                and table.delimiter == ","
+                and not any(h.startswith("_") for h in table.header)
+            )
+            if not plain or options["map"] or options["errors"] or format == "xlsx":
+                return self._spreadsheet(table, source_obj, survey_obj, dry_run, options)
         if file == "-":
             stream = io.TextIOWrapper(self.stdin_buffer(), encoding="utf-8-sig", newline="")
         else:
@@ -81,6 +122,62 @@ class Command(BaseCommand):
                 "%(rows)d rows: %(created)d created, %(duplicates)d duplicates, %(errors)d errors"
             )
         self.stdout.write(message % counts)
+        if summary.errors:
+            raise CommandError(_("%(n)d rows failed.") % {"n": summary.errors}, returncode=1)
+
+    @staticmethod
+    def _read(file: str) -> bytes:
+        path = Path(file)
+        if not path.is_file():
+            raise CommandError(f"No such file: {file}")
+        return path.read_bytes()
+
+    def _spreadsheet(self, table, source, survey, dry_run, options):
+        days = options["no_ticket_older_than"]
+        started = time.monotonic()
+        try:
+            result = spreadsheet_import(
+                source=source,
+                table=table,
+                survey=survey,
+                tz_name=options["time_zone"],
+                ticket_max_age=dt.timedelta(days=days) if days is not None else None,
+                dry_run=dry_run,
+            )
+        except SpreadsheetInvalid as exc:
+            raise CommandError(str(exc)) from exc
+        elapsed = time.monotonic() - started
+        self.stdout.write(
+            _("recognised: %(shape)s (%(enc)s); columns: %(map)s")
+            % {
+                "shape": result.shape,
+                "enc": result.encoding,
+                "map": ", ".join(f"{k}={v}" for k, v in result.mapping.items()),
+            }
+        )
+        for failure in result.failures:
+            self.stdout.write(
+                _("row %(row)d: %(column)s: %(reason)s")
+                % {"row": failure.row, "column": failure.column, "reason": failure.reason}
+            )
+        if options["errors"] and result.failures:
+            Path(options["errors"]).write_text(error_file(result), encoding="utf-8")
+        self.stdout.write(
+            _(
+                "%(rows)d rows: %(created)d created, %(duplicates)d duplicates, %(failed)d "
+                "failed, %(quiet)d old detractors without a ticket; %(rate).0f rows/s"
+            )
+            % {
+                "rows": len(table.rows),
+                "created": result.created,
+                "duplicates": result.duplicates,
+                "failed": result.failed_rows,
+                "quiet": result.without_ticket,
+                "rate": len(table.rows) / elapsed if elapsed else 0,
+            }
+        )
+        if result.failures:
+            raise CommandError(_("%(n)d rows failed.") % {"n": result.failed_rows}, returncode=1)
 
     @staticmethod
     def stdin_buffer():

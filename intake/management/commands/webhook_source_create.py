@@ -27,8 +27,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--rotate-secret", action="store_true", help="Issue a new signing secret."
         )
+        parser.add_argument(
+            "--secret",
+            default="",
+            help="Use the platform's own secret (Survicate signing secret, Formbricks whsec_…, "
+            "Delighted API key, Qualtrics sharedKey, SurveyMonkey '<api key>&<api secret>').",
+        )
+        parser.add_argument("--api-base", default="", help="Platform API address (fetching).")
+        parser.add_argument("--api-token", default="", help="Platform API token (fetching).")
 
     def handle(self, *args, name, platform, slug, survey, mapping, channel, rotate_secret, **o):
+        given_secret, api_base, api_token = o["secret"], o["api_base"], o["api_token"]
         slug = slug or slugify(name)
         if not slug:
             raise CommandError("Give a name with letters or digits, or --slug.")
@@ -52,6 +61,9 @@ class Command(BaseCommand):
                 mapping=mapping_obj,
                 channel=channel,
                 rotate_secret=rotate_secret,
+                secret=given_secret,
+                api_base=api_base,
+                api_token=api_token,
             )
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
@@ -59,5 +71,7 @@ class Command(BaseCommand):
         self.stdout.write(f"url: {settings.SITE_URL.rstrip('/')}{path}")
         if secret:
             self.stdout.write(f"secret: {secret}")
+        elif given_secret:
+            self.stdout.write("secret: set from --secret")
         else:
             self.stdout.write("secret: unchanged (use --rotate-secret for a new one)")

@@ -1,0 +1,177 @@
+"""Importing a recognised or mapped spreadsheet: everything is read and checked first, then
+the good rows are stored one by one through today's ingestion service; bad rows come back
+with (row, column, reason) and make an error file that can be fixed and imported again."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import DatabaseError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from intake.services import DuplicateConflict, response_ingest
+from intake.spreadsheet import FIELDS, SpreadsheetInvalid, Table, read_table, row_item, time_zone
+from intake.validation import Invalid, response_data
+from surveys.models import IngestionSource, Response, Survey
+
+ERROR_COLUMNS = ("_row", "_column", "_reason")
+
+
+@dataclass
+class RowFailure:
+    row: int
+    column: str
+    reason: str
+    item: dict
+
+
+@dataclass
+class SpreadsheetResult:
+    shape: str
+    encoding: str
+    delimiter: str
+    mapping: dict[str, str]
+    created: int = 0
+    duplicates: int = 0
+    without_ticket: int = 0
+    failures: list[RowFailure] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def failed_rows(self) -> int:
+        return len({f.row for f in self.failures})
+
+
+def parse_map(text: str) -> dict[str, str]:
+    """`score=How likely…,comment=Why?` → {"score": "How likely…", "comment": "Why?"}."""
+    mapping: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, column = part.partition("=")
+        if not sep or name.strip() not in FIELDS:
+            raise SpreadsheetInvalid(
+                _("--map takes field=column pairs; fields: %(f)s.") % {"f": ", ".join(FIELDS)}
+            )
+        mapping[name.strip()] = column.strip()
+    return mapping
+
+
+def table_prepare(
+    data: bytes, *, filename: str = "", mapping: dict | None = None, replace: bool = False
+) -> Table:
+    """Reads the whole file; `mapping` adds to (or with replace=True, replaces) what was
+    recognised from the headers."""
+    table = read_table(data, filename)
+    if mapping:
+        missing = [c for c in mapping.values() if c not in table.header]
+        if missing:
+            raise SpreadsheetInvalid(
+                _("No such columns: %(cols)s. The file has: %(have)s.")
+                % {"cols": ", ".join(missing), "have": ", ".join(table.header)}
+            )
+        table.mapping = dict(mapping) if replace else {**table.mapping, **mapping}
+        table.shape = "mapped" if table.shape != "contract" else table.shape
+    if "score" not in table.mapping:
+        raise SpreadsheetInvalid(
+            _("No score column recognised; name it, e.g. --map 'score=<column>'. Columns: %(h)s.")
+            % {"h": ", ".join(table.header)}
+        )
+    return table
+
+
+def spreadsheet_import(
+    *,
+    source: IngestionSource,
+    table: Table,
+    survey: Survey | None,
+    tz_name: str = "UTC",
+    ticket_max_age: dt.timedelta | None = None,
+    dry_run: bool = False,
+    now: dt.datetime | None = None,
+) -> SpreadsheetResult:
+    now = now or timezone.now()
+    tz = time_zone(tz_name)
+    max_age = ticket_max_age or dt.timedelta(days=settings.IMPORT_TICKET_MAX_AGE_DAYS)
+    result = SpreadsheetResult(
+        shape=table.shape,
+        encoding=table.encoding,
+        delimiter=table.delimiter,
+        mapping=dict(table.mapping),
+        dry_run=dry_run,
+    )
+    checked = []
+    cache: dict = {}
+    for row, cells in table.rows:  # everything checked before the first row is stored
+        item, errors = row_item(table, cells, tz=tz)
+        raw = item.pop("_raw")
+        if not errors:
+            try:
+                checked.append(
+                    (row, item, response_data(item, context=cache, default_survey=survey))
+                )
+                continue
+            except Invalid as exc:
+                errors = {
+                    table.mapping.get(k.removeprefix("customer."), k): v
+                    for k, v in exc.errors.items()
+                }
+        for column, messages in errors.items():
+            result.failures.append(
+                RowFailure(row, column, " ".join(messages), {**item, "_raw": raw})
+            )
+    for row, item, data in checked:
+        if dry_run:
+            if Response.objects.filter(source=source, external_id=data.external_id).exists():
+                result.duplicates += 1
+            else:
+                result.created += 1
+            continue
+        open_ticket = data.responded_at >= now - max_age
+        try:
+            outcome = response_ingest(source=source, data=data, now=now, open_ticket=open_ticket)
+        except DuplicateConflict as exc:
+            reason = _("Already imported with score %(score)d.") % {"score": exc.existing.score}
+            result.failures.append(RowFailure(row, table.mapping["score"], reason, item))
+            continue
+        except DatabaseError as exc:
+            result.failures.append(RowFailure(row, "", str(exc), item))
+            continue
+        if outcome.created:
+            result.created += 1
+            result.without_ticket += not open_ticket and outcome.response.category == "detractor"
+        else:
+            result.duplicates += 1
+    return result
+
+
+def error_file(result: SpreadsheetResult) -> str:
+    """The failed rows in the contract's CSV columns plus _row, _column, _reason: fix the
+    cells and import the file again (the _ columns are ignored, ids are kept)."""
+    out = io.StringIO()
+    columns = [*FIELDS, *ERROR_COLUMNS]
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    for failure in result.failures:
+        item = failure.item
+        customer = item.get("customer") or {}
+        raw = item.get("_raw") or {}
+        row = {
+            "external_id": item.get("external_id", ""),
+            "score": item.get("score", ""),
+            "comment": item.get("comment", ""),
+            "responded_at": item.get("responded_at", ""),
+            **{
+                f"customer_{k}": customer.get(k, "")
+                for k in ("external_id", "email", "name", "segment")
+            },
+            **{k: v for k, v in raw.items() if k != "external_id" and v},
+            "_row": failure.row,
+            "_column": failure.column,
+            "_reason": failure.reason,
+        }
+        writer.writerow(row)
+    return out.getvalue()
