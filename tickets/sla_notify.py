@@ -204,7 +204,7 @@ def callback_notify(attempt: ContactAttempt, ticket: Ticket, *, outbox=None) -> 
     )
 
 
-def ticket_opened_notify(ticket: Ticket) -> None:
+def ticket_opened_notify(ticket: Ticket, *, outbox=None) -> None:
     """A new detractor follow-up: the assignee by email, subscribers by webhook."""
     response = ticket.origin_response
 
@@ -227,6 +227,7 @@ def ticket_opened_notify(ticket: Ticket) -> None:
         topic="ticket.created",
         payload=_payload(ticket),
         render=render,
+        outbox=outbox,
     )
 
 

@@ -1,0 +1,88 @@
+"""Set-wise SQL the ingestion batch engine needs, for PostgreSQL and SQLite (≥ 3.35) alike:
+a multi-row INSERT … ON CONFLICT DO NOTHING RETURNING and a bulk UPDATE of one column."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+
+from django.db import connection, models
+
+# Rows per statement: bounded by the bound-parameter limit (SQLite's is the lower one).
+ROWS_PER_STATEMENT = 1000
+
+
+def chunks(values: Sequence, size: int) -> Iterator[Sequence]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _param_limit() -> int:
+    limit = getattr(connection.features, "max_query_params", None) or 65535
+    return min(limit, 65535)
+
+
+def insert_ignore_returning(
+    model: type[models.Model],
+    objs: Sequence[models.Model],
+    field_names: Sequence[str],
+    returning: Sequence[str],
+) -> list[tuple]:
+    """Inserts the objects in the order given, skipping rows that violate a unique
+    constraint (somebody else's row wins), and returns `returning` of the rows inserted.
+    Field defaults and auto_now values are applied as Model.save() would."""
+    if not objs:
+        return []
+    opts = model._meta
+    fields = [opts.get_field(name) for name in field_names]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    returned = ", ".join(quote(opts.get_field(name).column) for name in returning)
+    one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    size = max(1, min(ROWS_PER_STATEMENT, _param_limit() // len(fields)))
+    rows: list[tuple] = []
+    with connection.cursor() as cursor:
+        for chunk in chunks(objs, size):
+            params: list = []
+            for obj in chunk:
+                for f in fields:
+                    params.append(f.get_db_prep_save(f.pre_save(obj, True), connection))
+            cursor.execute(
+                f"INSERT INTO {quote(opts.db_table)} ({columns}) VALUES "
+                f"{', '.join([one_row] * len(chunk))} ON CONFLICT DO NOTHING RETURNING {returned}",
+                params,
+            )
+            rows.extend(cursor.fetchall())
+    return rows
+
+
+def column_set(model: type[models.Model], column: str, values: Iterable[tuple[int, object]]) -> int:
+    """UPDATE model SET column = value WHERE id = pk for each (pk, value): one statement
+    per chunk (UPDATE … FROM unnest on PostgreSQL, a CASE on other databases)."""
+    pairs = sorted(values, key=lambda pair: pair[0])
+    if not pairs:
+        return 0
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    col = quote(model._meta.get_field(column).column)
+    updated = 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"UPDATE {table} AS t SET {col} = v.value FROM "
+                "(SELECT unnest(%s::bigint[]) AS id, unnest(%s::bigint[]) AS value) AS v "
+                "WHERE t.id = v.id",
+                [[p for p, _ in pairs], [v for _, v in pairs]],
+            )
+            return cursor.rowcount
+        size = max(1, min(ROWS_PER_STATEMENT, _param_limit() // 3))
+        for chunk in chunks(pairs, size):
+            cases = " ".join(["WHEN %s THEN %s"] * len(chunk))
+            params: list = [x for pair in chunk for x in pair]
+            params += [p for p, _ in chunk]
+            cursor.execute(
+                f"UPDATE {table} SET {col} = CASE id {cases} END "
+                f"WHERE id IN ({', '.join(['%s'] * len(chunk))})",
+                params,
+            )
+            updated += cursor.rowcount
+    return updated
