@@ -29,7 +29,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -121,7 +121,7 @@ def responses_ingest_batch(
                 with transaction.atomic():
                     done = _set_wise(source, items, indexes, now)
                 break
-            except LostRace:
+            except (LostRace, OperationalError):  # a lost race or a deadlock: again
                 continue
             except DatabaseError as exc:
                 log.warning("batch of %s refused set-wise (%s); one by one", len(indexes), exc)
