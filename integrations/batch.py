@@ -34,7 +34,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from integrations.batch_sql import ROWS_PER_STATEMENT, chunks, insert_ignore_returning
+from integrations.batch_sql import ROWS_PER_STATEMENT, LostRace, chunks, insert_ignore_returning
 from integrations.batch_tickets import detractors_ticket
 from notifications.services import OutboxBatch
 from surveys.models import Category, Customer, IngestionSource, Response
@@ -87,10 +87,6 @@ class ItemResult:
     @property
     def ticket_id(self) -> int | None:
         return self.response.ticket_id if self.response is not None else None
-
-
-class LostRace(Exception):
-    """Another transaction inserted a row this batch meant to insert: start again."""
 
 
 def _errors_of(item) -> dict[str, list[str]]:

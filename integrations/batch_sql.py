@@ -11,6 +11,10 @@ from django.db import connection, models
 ROWS_PER_STATEMENT = 1000
 
 
+class LostRace(Exception):
+    """Another transaction inserted a row this batch meant to insert: start again."""
+
+
 def chunks(values: Sequence, size: int) -> Iterator[Sequence]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
@@ -40,6 +44,8 @@ def insert_ignore_returning(
     one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     size = max(1, min(ROWS_PER_STATEMENT, _param_limit() // len(fields)))
     rows: list[tuple] = []
+    if connection.vendor == "postgresql":
+        return _insert_unnest(model, objs, fields, columns, returned)
     with connection.cursor() as cursor:
         for chunk in chunks(objs, size):
             params: list = []
@@ -53,6 +59,24 @@ def insert_ignore_returning(
             )
             rows.extend(cursor.fetchall())
     return rows
+
+
+def _insert_unnest(model, objs, fields, columns: str, returned: str) -> list[tuple]:
+    """PostgreSQL: one array per column, so the statement text stays short whatever the
+    number of rows (a VALUES list of thousands of placeholders costs more to build and
+    parse than to execute)."""
+    arrays = [
+        [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in objs] for f in fields
+    ]
+    casts = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({casts}) "
+            f"ON CONFLICT DO NOTHING RETURNING {returned}",
+            arrays,
+        )
+        return cursor.fetchall()
 
 
 def column_set(model: type[models.Model], column: str, values: Iterable[tuple[int, object]]) -> int:

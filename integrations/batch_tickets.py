@@ -14,7 +14,7 @@ from collections import defaultdict
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
-from integrations.batch_sql import column_set
+from integrations.batch_sql import LostRace, column_set, insert_ignore_returning
 from notifications.services import OutboxBatch
 from surveys.models import Response
 from tickets import routing, sla
@@ -134,6 +134,21 @@ class Assigner:
             Team.objects.filter(pk=pk).update(last_assigned_id=self.teams[pk].last_assigned_id)
 
 
+def _insert(model, objs: list, key: str | None = None) -> None:
+    """One INSERT for all the objects; with `key`, the ids are matched back by it."""
+    names = [f.name for f in model._meta.concrete_fields if not f.primary_key]
+    rows = insert_ignore_returning(model, objs, names, ("id", key or "id"))
+    if len(rows) != len(objs):
+        raise LostRace()
+    if key:
+        ids = {value: pk for pk, value in rows}
+        column = model._meta.get_field(key).attname
+        for obj in objs:
+            obj.pk = ids[getattr(obj, column)]
+            obj._state.adding = False
+            obj._state.db = "default"
+
+
 def _candidates(customer_ids: set[int], now: dt.datetime, max_days: int) -> dict[int, list]:
     """Open tickets and tickets resolved within the longest reopen window, locked."""
     window = Q(status__in=OPEN_STATUSES)
@@ -236,10 +251,10 @@ def detractors_ticket(responses: list[Response], now: dt.datetime, outbox: Outbo
         new_tickets[response.customer_id] = ticket
     if assigner:
         assigner.save()
-    Ticket.objects.bulk_create(list(new_tickets.values()))
+    _insert(Ticket, list(new_tickets.values()), key="origin_response")
     for clock in clocks:
         clock.ticket_id = clock.ticket.pk
-    SlaClock.objects.bulk_create(clocks)
+    _insert(SlaClock, clocks)
     # Pass 3: the timeline, the answers' ticket, the notifications.
     events: list[TicketEvent] = []
     for action, response, ticket in plan:
@@ -268,6 +283,6 @@ def detractors_ticket(responses: list[Response], now: dt.datetime, outbox: Outbo
         response.ticket = ticket
         events.append(TicketEvent(ticket=ticket, kind=kind, data=data, at=now))
     column_set(Response, "ticket", [(r.pk, r.ticket_id) for r in responses])
-    TicketEvent.objects.bulk_create(events)
+    _insert(TicketEvent, events)
     for ticket in new_tickets.values():
         ticket_opened_notify(ticket, outbox=outbox)

@@ -12,9 +12,9 @@ from rest_framework.authentication import SessionAuthentication, TokenAuthentica
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response as HttpResponse
 
-from feedback_desk.api import error_body, flatten_errors
+from feedback_desk.api import error_body
 from integrations.batch import ERROR, ItemResult, responses_ingest_batch
-from integrations.validation import Invalid
+from integrations.validation import Invalid, answer_validate
 from surveys.authentication import SourceKeyAuthentication
 from surveys.filters import ResponseFilter
 from surveys.models import Response
@@ -153,10 +153,10 @@ class ResponseBulkView(GenericAPIView):
     @staticmethod
     def validated(item, context: dict):
         """The item's ResponseData, or its field errors for the engine to report back."""
-        serializer = ResponseInSerializer(data=item, context=context)
-        if not serializer.is_valid():
-            return Invalid(flatten_errors(serializer.errors))
-        return serializer.to_response_data()
+        try:
+            return answer_validate(item, context)
+        except Invalid as exc:
+            return exc
 
     @staticmethod
     def result_of(index: int, outcome: ItemResult) -> dict:
