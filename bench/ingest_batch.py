@@ -6,8 +6,10 @@ The same kind of rows (≈30 % detractors, every customer answering about twice,
 English comments) go through: psycopg `executemany` of customers + answers (the baseline),
 COPY (the ceiling), the batch engine in-process (1,000 per batch), POST
 /api/v1/responses/bulk/ through Django's test client (1,000 per request) and the CSV
-import. Each path gets its own rows. Printed: answers/s, the share of executemany, the
-statements of one 1,000-answer batch, and one bulk request of 1,000 detractors for new
+import. The engine paths write everything a detractor costs: one team of five agents and
+one webhook endpoint, so each ticket has its two clocks, its event, an email and a webhook
+outbox row. Each path gets its own rows. Printed: answers/s, the share of executemany,
+the statements of one 1,000-answer batch, and one bulk request of 1,000 detractors for new
 customers. Runs in a throwaway database next to BENCH_POSTGRES_URL's
 (default postgres://postgres@127.0.0.1:5432/fd_batch).
 """
@@ -169,9 +171,11 @@ def child(n: int) -> dict:
     try:
         from django.test import Client
 
+        from accounts.models import User
         from integrations.batch import responses_ingest_batch
         from integrations.importing import responses_import, rows_read
         from integrations.validation import response_data
+        from notifications.models import Delivery, WebhookEndpoint
         from surveys.models import IngestionSource, Response, Survey
         from tickets.models import SlaPolicy, Team, Ticket
 
@@ -182,7 +186,14 @@ def child(n: int) -> dict:
         SlaPolicy.objects.create(
             name="default", first_contact_minutes=240, resolution_minutes=2880, is_default=True
         )
-        Team.objects.create(name="General", slug="general", is_fallback=True)
+        team = Team.objects.create(name="General", slug="general", is_fallback=True)
+        team.members.set(
+            [
+                User.objects.create(username=f"agent{i}", email=f"agent{i}@example.com")
+                for i in range(5)
+            ]
+        )
+        WebhookEndpoint.objects.create(name="crm", url="http://127.0.0.1:9/hook", topics=[])
         now = timezone.now().replace(microsecond=0)
         stamp = (now - dt.timedelta(minutes=1)).isoformat()
         timings: dict[str, float] = {}
@@ -271,6 +282,7 @@ def child(n: int) -> dict:
             "detractor_request_s": detractor_request,
             "responses": Response.objects.count(),
             "tickets": Ticket.objects.count(),
+            "deliveries": Delivery.objects.count(),
         }
     finally:
         connection.creation.destroy_test_db(connection.settings_dict["NAME"], verbosity=0)
@@ -320,7 +332,10 @@ def main() -> None:
         f"1,000 detractors for new customers, one bulk request: "
         f"{result['detractor_request_s']:.2f} s"
     )
-    print(f"stored: {result['responses']} answers, {result['tickets']} tickets")
+    print(
+        f"stored: {result['responses']} answers, {result['tickets']} tickets, "
+        f"{result['deliveries']} outbox rows"
+    )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ a multi-row INSERT … ON CONFLICT DO NOTHING RETURNING and a bulk UPDATE of one
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Iterator, Sequence
 
 from django.db import connection, models
@@ -59,6 +60,16 @@ def insert_ignore_returning(
             )
             rows.extend(cursor.fetchall())
     return rows
+
+
+def _reader(f: models.Field):
+    """How a column's value is read for PostgreSQL: the attribute itself unless the field
+    computes it (auto_now) or adapts it (JSON); psycopg adapts the rest."""
+    if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+        return lambda obj: f.pre_save(obj, True)
+    if isinstance(f, models.JSONField):
+        return lambda obj: f.get_db_prep_save(getattr(obj, f.attname), connection)
+    return operator.attrgetter(f.attname)
 
 
 def _insert_unnest(model, objs, fields, columns: str, returned: str) -> list[tuple]:
