@@ -30,11 +30,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import DatabaseError, OperationalError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from integrations.batch_sql import ROWS_PER_STATEMENT, LostRace, chunks, insert_ignore_returning
+from integrations.batch_sql import (
+    ROWS_PER_STATEMENT,
+    LostRace,
+    any_of,
+    chunks,
+    insert_ignore_returning,
+)
 from integrations.batch_tickets import detractors_ticket
 from notifications.services import OutboxBatch
 from surveys.models import Category, Customer, IngestionSource, Response
@@ -155,13 +160,12 @@ def _compare(data: ResponseData, stored: Response) -> ItemResult:
 
 
 def _stored(source: IngestionSource, external_ids: set[str]) -> dict[str, Response]:
+    rows = Response.objects.select_related("survey", "customer", "ticket", "source").filter(
+        source=source
+    )
     found: dict[str, Response] = {}
-    ids = sorted(external_ids)
-    for chunk in chunks(ids, ROWS_PER_STATEMENT):
-        rows = Response.objects.select_related("survey", "customer", "ticket", "source").filter(
-            source=source, external_id__in=chunk
-        )
-        found.update((r.external_id, r) for r in rows)
+    for chunk in chunks(sorted(external_ids), ROWS_PER_STATEMENT):
+        found.update((r.external_id, r) for r in any_of(rows, "external_id", chunk))
     return found
 
 
@@ -270,10 +274,14 @@ def customers_resolve(datas: list[CustomerData]) -> list[Customer]:
     known: dict[int, Customer] = {}
     step = ROWS_PER_STATEMENT // 2
     for start in range(0, max(len(externals), len(emails)), step):
-        query = Q(external_id__in=externals[start : start + step]) | Q(
-            email__in=emails[start : start + step]
+        matching = any_of(
+            Customer.objects.select_for_update().order_by("pk"),
+            "external_id",
+            externals[start : start + step],
+            or_field="email",
+            or_values=emails[start : start + step],
         )
-        for customer in Customer.objects.select_for_update().filter(query).order_by("pk"):
+        for customer in matching:
             known[customer.pk] = customer
     index = _Index([known[pk] for pk in sorted(known)])
     changed: dict[int, set[str]] = defaultdict(set)
