@@ -9,14 +9,15 @@ from types import ModuleType
 
 from django.conf import settings as django_settings
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from intake.batch import ERROR, responses_ingest_batch
 from intake.models import WebhookSettings
 from intake.platforms import generic
 from intake.platforms.base import Context, Ignored, PayloadInvalid
-from intake.services import DuplicateConflict, ResponseData, response_ingest
+from intake.services import ResponseData
 from intake.validation import Invalid, response_data
 from surveys.models import IngestionSource
 
@@ -130,11 +131,10 @@ def webhook_deliver(
 
     result = DeliveryResult(batch=batch)
     with transaction.atomic():
-        for index, data in enumerate(answers):
-            try:
-                outcome = response_ingest(source=source, data=data, now=now)
-            except DuplicateConflict as exc:
-                existing = exc.existing
+        outcomes = responses_ingest_batch(source=source, items=answers, now=now)
+        for index, outcome in enumerate(outcomes):
+            if outcome.conflict is not None:
+                existing = outcome.conflict.existing
                 message = _(
                     "Answer '%(id)s' from this source was already stored with score %(score)d "
                     "for survey '%(survey)s'."
@@ -145,7 +145,9 @@ def webhook_deliver(
                 }
                 key = mapped[index].name("score")
                 key = f"[{index}].{key}" if batch else key
-                raise DeliveryConflict({key: [message]}, existing.pk) from exc
+                raise DeliveryConflict({key: [message]}, existing.pk)
+            if outcome.status == ERROR:  # all or nothing: the delivery is retried
+                raise DatabaseError(f"answer {answers[index].external_id} not stored")
             response = outcome.response
             result.results.append(
                 {
