@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.db import DatabaseError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -16,7 +15,8 @@ from rest_framework.response import Response as HttpResponse
 from api.authentication import SourceKeyAuthentication
 from api.permissions import CanIngest, CanReadResponses, request_source
 from api.response_filters import ResponseFilter
-from feedback_desk.api import error_body, flatten_errors
+from feedback_desk.api import error_body
+from intake.batch import ERROR, ItemResult, responses_ingest_batch
 from intake.serializers import (
     BulkOutSerializer,
     IngestedResponseSerializer,
@@ -24,7 +24,8 @@ from intake.serializers import (
     ResponseOutSerializer,
     default_api_source,
 )
-from intake.services import DuplicateConflict, IngestResult, response_ingest
+from intake.services import DuplicateConflict
+from intake.validation import Invalid, answer_validate
 from surveys.models import Response
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ def conflict_body(exc: DuplicateConflict) -> dict:
     return body
 
 
-def ingested_body(result: IngestResult) -> dict:
+def ingested_body(result: ItemResult) -> dict:
     response = Response.objects.select_related("survey", "source", "customer", "ticket__team").get(
         pk=result.response.pk
     )
@@ -90,10 +91,13 @@ class ResponseListCreateView(GenericAPIView):
         serializer = ResponseInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         source = request_source(request) or default_api_source()
-        try:
-            result = response_ingest(source=source, data=serializer.to_response_data())
-        except DuplicateConflict as exc:
-            return HttpResponse(conflict_body(exc), status=status.HTTP_409_CONFLICT)
+        (result,) = responses_ingest_batch(source=source, items=[serializer.to_response_data()])
+        if result.conflict is not None:
+            return HttpResponse(conflict_body(result.conflict), status=status.HTTP_409_CONFLICT)
+        if result.status == ERROR:
+            return HttpResponse(
+                error_body(result.errors, "not_stored"), status=status.HTTP_503_SERVICE_UNAVAILABLE
+            )
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
         return HttpResponse(ingested_body(result), status=code)
 
@@ -130,9 +134,10 @@ class ResponseBulkView(GenericAPIView):
             )
         source = request_source(request) or default_api_source()
         context: dict = {}
-        results = [
-            self.ingest_one(index, item, source, context) for index, item in enumerate(items)
-        ]
+        outcomes = responses_ingest_batch(
+            source=source, items=[self.validated(item, context) for item in items]
+        )
+        results = [self.result_of(index, outcome) for index, outcome in enumerate(outcomes)]
         counts = {
             s: sum(r["status"] == s for r in results) for s in ("created", "duplicate", "error")
         }
@@ -146,25 +151,23 @@ class ResponseBulkView(GenericAPIView):
         )
 
     @staticmethod
-    def ingest_one(index: int, item, source, context: dict) -> dict:
-        result = {"index": index, "status": "error", "id": None, "ticket": None, "errors": {}}
-        serializer = ResponseInSerializer(data=item, context=context)
-        if not serializer.is_valid():
-            result["errors"] = flatten_errors(serializer.errors)
-            return result
+    def validated(item, context: dict):
+        """The item's ResponseData, or its field errors for the engine to report back."""
         try:
-            outcome = response_ingest(source=source, data=serializer.to_response_data())
-        except DuplicateConflict as exc:
-            result["errors"] = conflict_body(exc)["errors"]
-            result["id"] = exc.existing.pk
-            return result
-        except DatabaseError:
-            log.exception("bulk item %s failed to store", index)
-            result["errors"] = {"non_field_errors": [_("Could not be stored; retry this item.")]}
-            return result
-        result.update(
-            status="created" if outcome.created else "duplicate",
-            id=outcome.response.pk,
-            ticket=outcome.response.ticket_id,
-        )
+            return answer_validate(item, context)
+        except Invalid as exc:
+            return exc
+
+    @staticmethod
+    def result_of(index: int, outcome: ItemResult) -> dict:
+        result = {"index": index, "status": "error", "id": None, "ticket": None, "errors": {}}
+        if outcome.conflict is not None:
+            result["errors"] = conflict_body(outcome.conflict)["errors"]
+            result["id"] = outcome.conflict.existing.pk
+        elif outcome.status == ERROR:
+            result["errors"] = outcome.errors
+        else:
+            result.update(
+                status=outcome.status, id=outcome.response.pk, ticket=outcome.response.ticket_id
+            )
         return result

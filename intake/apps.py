@@ -7,3 +7,8 @@ class IntakeConfig(AppConfig):
 
     name = "intake"
     verbose_name = _("Intake")
+
+    def ready(self) -> None:
+        # Registers the tasks this app's services hand rows to by name (every process that
+        # writes rows must know them, not only the worker).
+        from intake import tasks  # noqa: F401

@@ -1,7 +1,8 @@
 """Bulk import of answers from CSV or JSON Lines files, streamed row by row.
 
-Every row goes through the same validation as the REST API and is stored in its own
-transaction by the one ingestion service, so a bad row never loses the good ones.
+Every row goes through the same validation as the REST API; valid rows are stored by the
+ingestion batch engine in chunks of CHUNK_ROWS (one transaction each), and a row the
+database refuses costs only itself (the engine retries that chunk row by row).
 """
 
 from __future__ import annotations
@@ -13,15 +14,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO
 
-from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
-from intake.services import DuplicateConflict, response_ingest
+from intake.batch import ERROR, responses_ingest_batch
+from intake.services import ResponseData
 from intake.validation import Invalid, item_from_csv_row, response_data, unknown_csv_columns
 from surveys.models import IngestionSource, Response, Survey
 
 FORMATS = ("csv", "jsonl")
 MAX_REPORTED_ERRORS = 1000
+CHUNK_ROWS = 1000  # rows per engine batch (one transaction each)
 
 
 class ImportFileInvalid(Exception):
@@ -120,6 +122,7 @@ def responses_import(
     duplicates but writes nothing."""
     summary = ImportSummary(dry_run=dry_run)
     cache: dict = {}
+    chunk: list[tuple[int, ResponseData | Invalid]] = []
     for line, row in rows:
         if isinstance(row, Invalid):
             summary.add_error(line, row.errors)
@@ -130,33 +133,45 @@ def responses_import(
             summary.add_error(line, exc.errors)
             continue
         if dry_run:
-            existing = (
-                Response.objects.filter(source=source, external_id=data.external_id)
-                .values_list("score", "survey_id")
-                .first()
-            )
-            if existing is None:
-                summary.created += 1
-            elif existing == (data.score, data.survey.pk):
-                summary.duplicates += 1
-            else:
-                summary.add_error(line, _conflict_errors(data.external_id, existing[0]))
+            _dry_run_count(summary, source, line, data)
             continue
-        try:
-            outcome = response_ingest(source=source, data=data, now=now)
-        except DuplicateConflict as exc:
-            summary.add_error(line, _conflict_errors(data.external_id, exc.existing.score))
-            continue
-        except DatabaseError as exc:
+        chunk.append((line, data))
+        if len(chunk) >= CHUNK_ROWS:
+            _chunk_store(summary, source, chunk, now)
+            chunk = []
+    if chunk:
+        _chunk_store(summary, source, chunk, now)
+    return summary
+
+
+def _dry_run_count(summary: ImportSummary, source, line: int, data: ResponseData) -> None:
+    existing = (
+        Response.objects.filter(source=source, external_id=data.external_id)
+        .values_list("score", "survey_id")
+        .first()
+    )
+    if existing is None:
+        summary.created += 1
+    elif existing == (data.score, data.survey.pk):
+        summary.duplicates += 1
+    else:
+        summary.add_error(line, _conflict_errors(data.external_id, existing[0]))
+
+
+def _chunk_store(summary: ImportSummary, source, chunk: list, now) -> None:
+    """One engine batch (one transaction) per chunk of rows."""
+    outcomes = responses_ingest_batch(source=source, items=[data for _, data in chunk], now=now)
+    for (line, data), outcome in zip(chunk, outcomes, strict=True):
+        if outcome.conflict is not None:
             summary.add_error(
-                line, {"non_field_errors": [_("Could not be stored (%(e)s).") % {"e": exc}]}
+                line, _conflict_errors(data.external_id, outcome.conflict.existing.score)
             )
-            continue
-        if outcome.created:
+        elif outcome.status == ERROR:
+            summary.add_error(line, outcome.errors)
+        elif outcome.created:
             summary.created += 1
         else:
             summary.duplicates += 1
-    return summary
 
 
 def _conflict_errors(external_id: str, score: int) -> dict[str, list[str]]:

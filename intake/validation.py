@@ -12,6 +12,7 @@ import json
 from collections.abc import Mapping
 
 from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError
 
 from feedback_desk.api import flatten_errors
 from intake.serializers import ResponseInSerializer
@@ -70,9 +71,23 @@ def response_data(
                 ]
             }
         )
-    serializer = ResponseInSerializer(data=item, context=context if context is not None else {})
-    if not serializer.is_valid():
-        raise Invalid(flatten_errors(serializer.errors))
+    return answer_validate(item, context if context is not None else {})
+
+
+def answer_validate(item, context: dict) -> ResponseData:
+    """ResponseInSerializer's validation with its fields built once per context: a new
+    serializer per answer deep-copies ~20 fields (most of its ~850 µs). An invalid answer
+    is validated again the usual way, so its messages are exactly the API's."""
+    serializer = context.get("_answer_serializer")
+    if serializer is None:
+        serializer = context["_answer_serializer"] = ResponseInSerializer(context=context)
+    try:
+        serializer._validated_data = serializer.run_validation(item)
+    except ValidationError:
+        fresh = ResponseInSerializer(data=item, context=context)
+        if not fresh.is_valid():
+            raise Invalid(flatten_errors(fresh.errors)) from None
+        serializer._validated_data = fresh.validated_data
     return serializer.to_response_data()
 
 

@@ -9,15 +9,16 @@ from types import ModuleType
 
 from django.conf import settings as django_settings
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from intake.batch import ERROR, responses_ingest_batch
 from intake.fetch_queue import pending_fetch_record
 from intake.models import WebhookSettings
 from intake.platforms import generic
 from intake.platforms.base import Context, FetchLater, Ignored, PayloadInvalid
-from intake.services import DuplicateConflict, ResponseData, response_ingest
+from intake.services import ResponseData
 from intake.upsert import platform_answer_upsert
 from intake.validation import Invalid, response_data
 from surveys.models import IngestionSource
@@ -180,39 +181,45 @@ def items_store(
 
     result = DeliveryResult(batch=batch)
     with transaction.atomic():
-        for index, data in enumerate(answers):
-            if platform is not generic:
+        if platform is not generic:
+            # platforms send several deliveries per answer: upsert by their response id
+            for index, data in enumerate(answers):
                 upserted = platform_answer_upsert(source=source, data=data, now=now)
-                response, duplicate = upserted.response, not upserted.created
                 result.updated += bool(upserted.changed)
-            else:
-                try:
-                    outcome = response_ingest(source=source, data=data, now=now)
-                except DuplicateConflict as exc:
-                    existing = exc.existing
-                    message = _(
-                        "Answer '%(id)s' from this source was already stored with score "
-                        "%(score)d for survey '%(survey)s'."
-                    ) % {
-                        "id": existing.external_id,
-                        "score": existing.score,
-                        "survey": existing.survey.slug,
-                    }
-                    key = mapped[index].name("score")
-                    key = f"[{index}].{key}" if batch else key
-                    raise DeliveryConflict({key: [message]}, existing.pk) from exc
-                response, duplicate = outcome.response, outcome.duplicate
-            result.results.append(
-                {
-                    "index": index,
-                    "id": response.pk,
-                    "external_id": response.external_id,
-                    "duplicate": duplicate,
-                    "category": response.category,
-                    "ticket": response.ticket_id,
+                result.results.append(
+                    _result_row(index, upserted.response, duplicate=not upserted.created)
+                )
+            return result
+        outcomes = responses_ingest_batch(source=source, items=answers, now=now)
+        for index, outcome in enumerate(outcomes):
+            if outcome.conflict is not None:
+                existing = outcome.conflict.existing
+                message = _(
+                    "Answer '%(id)s' from this source was already stored with score %(score)d "
+                    "for survey '%(survey)s'."
+                ) % {
+                    "id": existing.external_id,
+                    "score": existing.score,
+                    "survey": existing.survey.slug,
                 }
-            )
+                key = mapped[index].name("score")
+                key = f"[{index}].{key}" if batch else key
+                raise DeliveryConflict({key: [message]}, existing.pk)
+            if outcome.status == ERROR:  # all or nothing: the delivery is retried
+                raise DatabaseError(f"answer {answers[index].external_id} not stored")
+            result.results.append(_result_row(index, outcome.response, duplicate=outcome.duplicate))
     return result
+
+
+def _result_row(index: int, response, *, duplicate: bool) -> dict:
+    return {
+        "index": index,
+        "id": response.pk,
+        "external_id": response.external_id,
+        "duplicate": duplicate,
+        "category": response.category,
+        "ticket": response.ticket_id,
+    }
 
 
 def webhook_max_body_bytes() -> int:

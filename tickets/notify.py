@@ -13,7 +13,7 @@ from tickets.messaging import ticket_url, users_notify, webhook_body
 from tickets.models import Ticket
 
 
-def ticket_opened_notify(ticket: Ticket) -> None:
+def ticket_opened_notify(ticket: Ticket, *, outbox=None) -> None:
     """A new detractor follow-up: the assignee by email, subscribers by webhook."""
     response = ticket.origin_response
 
@@ -36,6 +36,7 @@ def ticket_opened_notify(ticket: Ticket) -> None:
         topic="ticket.created",
         payload=webhook_body(ticket),
         render=render,
+        outbox=outbox,
     )
 
 

@@ -1,0 +1,343 @@
+"""Ingestion throughput of the batch engine against raw PostgreSQL, measured in one run.
+
+    python bench/ingest_batch.py [--rows 20000]
+
+The same kind of rows (≈30 % detractors, every customer answering about twice, Russian and
+English comments) go through: psycopg `executemany` of customers + answers (the baseline),
+COPY (the ceiling), the batch engine in-process (1,000 per batch), POST
+/api/v1/responses/bulk/ through Django's test client (1,000 per request) and the CSV
+import. The engine paths write everything a detractor costs: one team of five agents and
+one webhook endpoint, so each ticket has its two clocks, its event, an email and a webhook
+outbox row. Each path gets its own rows. Printed: answers/s, the share of executemany,
+the statements of one 1,000-answer batch, and one bulk request of 1,000 detractors for new
+customers. Runs in a throwaway database next to BENCH_POSTGRES_URL's
+(default postgres://postgres@127.0.0.1:5432/fd_batch).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import io
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/fd_batch")
+BATCH = 1000
+COMMENTS = [
+    "Курьер опоздал на два дня, никто не позвонил.",
+    "Delivery was late and nobody called.",
+    "Всё отлично, спасибо!",
+    "Great service.",
+    "",
+]
+
+
+def rows(prefix: str, n: int, detractor_share: float = 0.3):
+    rng = random.Random(prefix)
+    customers = max(n // 2, 1)
+    for i in range(n):
+        c = rng.randrange(customers)
+        roll = rng.random()
+        score = (
+            rng.randint(0, 6)
+            if roll < detractor_share
+            else rng.randint(7, 8)
+            if roll < 0.5
+            else rng.randint(9, 10)
+        )
+        yield {
+            "external_id": f"{prefix}-{i}",
+            "score": score,
+            "comment": rng.choice(COMMENTS),
+            "customer_external_id": f"{prefix}-c{c}",
+            "customer_email": f"{prefix}{c}@example.com",
+            "customer_name": f"Клиент {c}" if c % 2 else f"Customer {c}",
+            "customer_segment": "smb" if c % 3 else "enterprise",
+        }
+
+
+def item(row: dict, responded_at: str) -> dict:
+    return {
+        "survey": "bench",
+        "external_id": row["external_id"],
+        "score": row["score"],
+        "comment": row["comment"],
+        "channel": "email",
+        "responded_at": responded_at,
+        "customer": {
+            "external_id": row["customer_external_id"],
+            "email": row["customer_email"],
+            "name": row["customer_name"],
+            "segment": row["customer_segment"],
+        },
+        "metadata": {"order_id": row["external_id"]},
+    }
+
+
+def raw_paths(connection, source_id: int, survey_id: int, prefix: str, n: int, now, copy: bool):
+    """executemany or COPY of customers then answers (no tickets: the floor of the work)."""
+    data = list(rows(prefix, n))
+    customers = {r["customer_external_id"]: r for r in data}
+    start = time.perf_counter()
+    with connection.cursor() as django_cursor:
+        cursor = django_cursor.cursor  # the psycopg cursor
+        cols = "external_id, email, name, phone, segment, locale, time_zone, preferred_channel"
+        values = [
+            (
+                c["customer_external_id"],
+                c["customer_email"],
+                c["customer_name"],
+                "",
+                c["customer_segment"],
+                "",
+                "",
+                "",
+                now,
+                now,
+            )
+            for c in customers.values()
+        ]
+        if copy:
+            with cursor.copy(
+                f"COPY surveys_customer ({cols}, created_at, updated_at) FROM STDIN"
+            ) as pipe:
+                for row in values:
+                    pipe.write_row(row)
+        else:
+            cursor.executemany(
+                f"INSERT INTO surveys_customer ({cols}, created_at, updated_at) VALUES "
+                "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                values,
+            )
+        cursor.execute(
+            "SELECT external_id, id FROM surveys_customer WHERE external_id = ANY(%s)",
+            [list(customers)],
+        )
+        ids = dict(cursor.fetchall())
+        answers = [
+            (
+                survey_id,
+                ids[r["customer_external_id"]],
+                source_id,
+                r["external_id"],
+                r["score"],
+                "detractor" if r["score"] <= 6 else "passive" if r["score"] <= 8 else "promoter",
+                r["comment"],
+                "email",
+                now,
+                now,
+                json.dumps({"order_id": r["external_id"]}),
+            )
+            for r in data
+        ]
+        cols = (
+            "survey_id, customer_id, source_id, external_id, score, category, comment, "
+            "channel, responded_at, received_at, metadata"
+        )
+        if copy:
+            with cursor.copy(f"COPY surveys_response ({cols}) FROM STDIN") as pipe:
+                for row in answers:
+                    pipe.write_row(row)
+        else:
+            cursor.executemany(
+                f"INSERT INTO surveys_response ({cols}) VALUES "
+                "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                answers,
+            )
+    return time.perf_counter() - start
+
+
+def child(n: int) -> dict:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "feedback_desk.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    connection.settings_dict["TEST"]["NAME"] = f"test_{connection.settings_dict['NAME']}_bench"
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    try:
+        from django.test import Client
+
+        from accounts.models import User
+        from intake.batch import responses_ingest_batch
+        from intake.importing import responses_import, rows_read
+        from intake.validation import response_data
+        from notifications.models import Delivery, WebhookEndpoint
+        from sla.models import SlaPolicy
+        from surveys.models import IngestionSource, Response, Survey
+        from tickets.models import Team, Ticket
+
+        survey = Survey.objects.create(slug="bench", name="Bench")
+        source = IngestionSource.objects.create(name="bench", slug="bench")
+        key = source.issue_key()
+        source.save()
+        SlaPolicy.objects.create(
+            name="default", first_contact_minutes=240, resolution_minutes=2880, is_default=True
+        )
+        team = Team.objects.create(name="General", slug="general", is_fallback=True)
+        team.members.set(
+            [
+                User.objects.create(username=f"agent{i}", email=f"agent{i}@example.com")
+                for i in range(5)
+            ]
+        )
+        WebhookEndpoint.objects.create(name="crm", url="http://127.0.0.1:9/hook", topics=[])
+        now = timezone.now().replace(microsecond=0)
+        stamp = (now - dt.timedelta(minutes=1)).isoformat()
+        timings: dict[str, float] = {}
+        timings["executemany"] = raw_paths(connection, source.pk, survey.pk, "em", n, now, False)
+        timings["copy"] = raw_paths(connection, source.pk, survey.pk, "cp", n, now, True)
+
+        cache: dict = {}
+        ready = [response_data(item(r, stamp), context=cache) for r in rows("en", n)]
+        start = time.perf_counter()
+        for first in range(0, n, BATCH):
+            responses_ingest_batch(source=source, items=ready[first : first + BATCH])
+        timings["engine"] = time.perf_counter() - start
+
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+        bodies = [item(r, stamp) for r in rows("api", n)]
+        start = time.perf_counter()
+        for first in range(0, n, BATCH):
+            answer = client.post(
+                "/api/v1/responses/bulk/",
+                data=json.dumps(bodies[first : first + BATCH]),
+                content_type="application/json",
+            )
+            assert answer.status_code == 200 and answer.json()["errors"] == 0, answer.content[:300]
+        timings["bulk_api"] = time.perf_counter() - start
+
+        text = io.StringIO()
+        writer = csv.writer(text)
+        writer.writerow(
+            [
+                "survey",
+                "external_id",
+                "score",
+                "comment",
+                "channel",
+                "responded_at",
+                "customer_external_id",
+                "customer_email",
+                "customer_name",
+                "customer_segment",
+            ]
+        )
+        for r in rows("imp", n):
+            writer.writerow(
+                [
+                    "bench",
+                    r["external_id"],
+                    r["score"],
+                    r["comment"],
+                    "email",
+                    stamp,
+                    r["customer_external_id"],
+                    r["customer_email"],
+                    r["customer_name"],
+                    r["customer_segment"],
+                ]
+            )
+        text.seek(0)
+        start = time.perf_counter()
+        summary = responses_import(source=source, rows=rows_read(text, "csv"))
+        timings["import"] = time.perf_counter() - start
+        assert summary.errors == 0, summary.as_dict()
+
+        # One batch of 1,000 new answers: how many statements.
+        sample = [response_data(item(r, stamp), context=cache) for r in rows("st", BATCH)]
+        with CaptureQueriesContext(connection) as queries:
+            responses_ingest_batch(source=source, items=sample)
+        statements = len(queries)
+        # 1,000 detractors for new customers in one bulk request.
+        worst = [dict(item(r, stamp), score=r["score"] % 7) for r in rows("det", BATCH, 1.0)]
+        for number, body in enumerate(worst):
+            body["customer"] = dict(
+                body["customer"],
+                external_id=f"det-new-{number}",
+                email=f"det-new-{number}@example.com",
+            )
+        start = time.perf_counter()
+        answer = client.post(
+            "/api/v1/responses/bulk/", data=json.dumps(worst), content_type="application/json"
+        )
+        detractor_request = time.perf_counter() - start
+        assert answer.json()["created"] == BATCH, answer.content[:300]
+        return {
+            "rows": n,
+            **timings,
+            "statements_per_1000": statements,
+            "detractor_request_s": detractor_request,
+            "responses": Response.objects.count(),
+            "tickets": Ticket.objects.count(),
+            "deliveries": Delivery.objects.count(),
+        }
+    finally:
+        connection.creation.destroy_test_db(connection.settings_dict["NAME"], verbosity=0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=20_000)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.rows)))
+        return
+    env = dict(os.environ, CELERY_TASK_ALWAYS_EAGER="false", LOG_LEVEL="WARNING")
+    env.pop("REDIS_URL", None)  # the outbox writes rows; nothing is delivered during the bench
+    env["DATABASE_URL"] = POSTGRES_URL
+    with tempfile.TemporaryDirectory() as tmp:
+        env["FD_VAR_DIR"] = tmp
+        done = subprocess.run(
+            [sys.executable, __file__, "--child", "--rows", str(args.rows)],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    if done.returncode != 0:
+        print(done.stdout, done.stderr, file=sys.stderr)
+        raise SystemExit("benchmark failed")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    n = result["rows"]
+    base = n / result["executemany"]
+    print(f"ingestion, PostgreSQL, {n} answers per path (≈30 % detractors)")
+    print(f"{'path':<34} {'answers/s':>10} {'of executemany':>15}")
+    labels = {
+        "executemany": "psycopg executemany (baseline)",
+        "copy": "COPY (ceiling)",
+        "engine": "batch engine, in-process",
+        "bulk_api": "POST …/bulk/ (test client)",
+        "import": "CSV import",
+    }
+    for path, label in labels.items():
+        rate = n / result[path]
+        print(f"{label:<34} {rate:>10.0f} {rate / base:>14.0%}")
+    print(f"statements in one 1,000-answer engine batch: {result['statements_per_1000']}")
+    print(
+        f"1,000 detractors for new customers, one bulk request: "
+        f"{result['detractor_request_s']:.2f} s"
+    )
+    print(
+        f"stored: {result['responses']} answers, {result['tickets']} tickets, "
+        f"{result['deliveries']} outbox rows"
+    )
+
+
+if __name__ == "__main__":
+    main()

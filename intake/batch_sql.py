@@ -1,0 +1,156 @@
+"""Set-wise SQL the ingestion batch engine needs, for PostgreSQL and SQLite (≥ 3.35) alike:
+a multi-row INSERT … ON CONFLICT DO NOTHING RETURNING and a bulk UPDATE of one column."""
+
+from __future__ import annotations
+
+import operator
+import time
+from collections.abc import Iterable, Iterator, Sequence
+
+from django.db import connection, models
+
+# Rows per statement: bounded by the bound-parameter limit (SQLite's is the lower one).
+ROWS_PER_STATEMENT = 1000
+
+
+class LostRace(Exception):
+    """Another transaction inserted a row this batch meant to insert: start again."""
+
+
+def chunks(values: Sequence, size: int) -> Iterator[Sequence]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def any_of(queryset, field: str, values, *, or_field: str = "", or_values=()):
+    """queryset rows whose field is one of values (or or_field one of or_values): one
+    array parameter (`= ANY(%s)`) on PostgreSQL, an IN list elsewhere."""
+    if connection.vendor != "postgresql":
+        query = models.Q(**{f"{field}__in": list(values)})
+        if or_field:
+            query |= models.Q(**{f"{or_field}__in": list(or_values)})
+        return queryset.filter(query)
+    opts = queryset.model._meta
+    quote = connection.ops.quote_name
+    table = quote(opts.db_table)
+    where = f"{table}.{quote(opts.get_field(field).column)} = ANY(%s)"
+    params = [list(values)]
+    if or_field:
+        where = f"({where} OR {table}.{quote(opts.get_field(or_field).column)} = ANY(%s))"
+        params.append(list(or_values))
+    return queryset.extra(where=[where], params=params)
+
+
+def _param_limit() -> int:
+    limit = getattr(connection.features, "max_query_params", None) or 65535
+    return min(limit, 65535)
+
+
+def insert_ignore_returning(
+    model: type[models.Model],
+    objs: Sequence[models.Model],
+    field_names: Sequence[str],
+    returning: Sequence[str],
+) -> list[tuple]:
+    """Inserts the objects in the order given, skipping rows that violate a unique
+    constraint (somebody else's row wins), and returns `returning` of the rows inserted.
+    Field defaults and auto_now values are applied as Model.save() would."""
+    if not objs:
+        return []
+    opts = model._meta
+    fields = [opts.get_field(name) for name in field_names]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    returned = ", ".join(quote(opts.get_field(name).column) for name in returning)
+    one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    size = max(1, min(ROWS_PER_STATEMENT, _param_limit() // len(fields)))
+    rows: list[tuple] = []
+    if connection.vendor == "postgresql":
+        return _insert_unnest(model, objs, fields, columns, returned)
+    with connection.cursor() as cursor:
+        for chunk in chunks(objs, size):
+            params: list = []
+            for obj in chunk:
+                for f in fields:
+                    params.append(f.get_db_prep_save(f.pre_save(obj, True), connection))
+            cursor.execute(
+                f"INSERT INTO {quote(opts.db_table)} ({columns}) VALUES "
+                f"{', '.join([one_row] * len(chunk))} ON CONFLICT DO NOTHING RETURNING {returned}",
+                params,
+            )
+            rows.extend(cursor.fetchall())
+    return rows
+
+
+def _reader(f: models.Field):
+    """How a column's value is read for PostgreSQL: the attribute itself unless the field
+    computes it (auto_now) or adapts it (JSON); psycopg adapts the rest."""
+    if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+        return lambda obj: f.pre_save(obj, True)
+    if isinstance(f, models.JSONField):
+        return lambda obj: f.get_db_prep_save(getattr(obj, f.attname), connection)
+    return operator.attrgetter(f.attname)
+
+
+def _insert_unnest(model, objs, fields, columns: str, returned: str) -> list[tuple]:
+    """PostgreSQL: one array per column, so the statement text stays short whatever the
+    number of rows (a VALUES list of thousands of placeholders costs more to build and
+    parse than to execute)."""
+    arrays = [[value(obj) for obj in objs] for value in map(_reader, fields)]
+    casts = ", ".join(f"%b::{f.db_type(connection)}[]" for f in fields)
+    table = connection.ops.quote_name(model._meta.db_table)
+    return server_side_execute(
+        f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({casts}) "
+        f"ON CONFLICT DO NOTHING RETURNING {returned}",
+        arrays,
+    )
+
+
+def server_side_execute(sql: str, params: list) -> list[tuple]:
+    """Runs one statement (placeholders %b) with server-side, binary parameters on
+    Django's connection, in its transaction. Django's client-side binding renders every
+    array element into the SQL text through a regular expression, which costs more than
+    the insert itself."""
+    import psycopg
+
+    connection.ensure_connection()
+    start = time.monotonic()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params)  # %b placeholders: parameters sent in binary
+        rows = cursor.fetchall() if cursor.description else []
+    if connection.queries_logged:  # CaptureQueriesContext and DEBUG count it like any other
+        connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - start:.3f}"})
+    return rows
+
+
+def column_set(model: type[models.Model], column: str, values: Iterable[tuple[int, object]]) -> int:
+    """UPDATE model SET column = value WHERE id = pk for each (pk, value): one statement
+    per chunk (UPDATE … FROM unnest on PostgreSQL, a CASE on other databases)."""
+    pairs = sorted(values, key=lambda pair: pair[0])
+    if not pairs:
+        return 0
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    col = quote(model._meta.get_field(column).column)
+    updated = 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            server_side_execute(
+                f"UPDATE {table} AS t SET {col} = v.value FROM "
+                "(SELECT unnest(%b::bigint[]) AS id, unnest(%b::bigint[]) AS value) AS v "
+                "WHERE t.id = v.id",
+                [[p for p, _ in pairs], [v for _, v in pairs]],
+            )
+            return len(pairs)
+        size = max(1, min(ROWS_PER_STATEMENT, _param_limit() // 3))
+        for chunk in chunks(pairs, size):
+            cases = " ".join(["WHEN %s THEN %s"] * len(chunk))
+            params: list = [x for pair in chunk for x in pair]
+            params += [p for p, _ in chunk]
+            cursor.execute(
+                f"UPDATE {table} SET {col} = CASE id {cases} END "
+                f"WHERE id IN ({', '.join(['%s'] * len(chunk))})",
+                params,
+            )
+            updated += cursor.rowcount
+    return updated

@@ -1,0 +1,287 @@
+"""The ticket side of an ingestion batch: for the new detractor answers of a batch, open
+tickets or attach to the customer's open one, with configuration read once per batch.
+
+Decisions are exactly those of tickets.services.ticket_open_or_attach taken answer by
+answer in the batch's order; the writes are bulk statements. A reopen (rare) goes through
+the one-ticket path, tickets.services._reopen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+
+from intake.batch_sql import LostRace, column_set, insert_ignore_returning
+from notifications.services import OutboxBatch
+from sla import clocks as sla_clocks
+from sla.models import SlaClock, SlaPolicy, SlaPolicyRule
+from surveys.models import Response
+from tickets import routing
+from tickets.models import (
+    OPEN_STATUSES,
+    PRIORITY_RANK,
+    PriorityRule,
+    RoutingRule,
+    Status,
+    Team,
+    Ticket,
+    TicketEvent,
+)
+from tickets.notify import ticket_opened_notify
+
+REOPENABLE = (Status.RESOLVED, Status.CLOSED)
+
+
+class BatchConfig:
+    """Routing, priority and SLA rules, policies with their calendars: read once."""
+
+    def __init__(self) -> None:
+        self.priority_rules = list(PriorityRule.objects.all())
+        self.routing_rules = list(RoutingRule.objects.filter(is_active=True).select_related("team"))
+        policies = {p.pk: p for p in SlaPolicy.objects.select_related("calendar")}
+        self.sla_rules = [
+            (rule, policies[rule.policy_id])
+            for rule in SlaPolicyRule.objects.order_by("position", "id")
+        ]
+        self.default_policy = next((p for p in policies.values() if p.is_default), None)
+        self._fallback: Team | None = None
+
+    def priority_for(self, response: Response) -> str:
+        for rule in self.priority_rules:
+            if routing.rule_matches(rule, response):
+                return rule.priority
+        return "normal"
+
+    def team_for(self, response: Response) -> Team:
+        for rule in self.routing_rules:
+            if routing.rule_matches(rule, response):
+                return rule.team
+        if self._fallback is None:
+            self._fallback = routing.fallback_team()
+        return self._fallback
+
+    def policy_for(self, response: Response, priority: str) -> SlaPolicy | None:
+        """tickets.sla.policy_for, on the rules read once."""
+        best = None
+        segment = (response.customer.segment or "").strip().lower()
+        for rule, policy in self.sla_rules:
+            if rule.survey_id and rule.survey_id != response.survey_id:
+                continue
+            if rule.segment and rule.segment.strip().lower() != segment:
+                continue
+            if rule.priority and rule.priority != priority:
+                continue
+            key = (bool(rule.survey_id) + bool(rule.segment) + bool(rule.priority),)
+            key += (-rule.position, -rule.pk)
+            if best is None or key > best[0]:
+                best = (key, policy)
+        return best[1] if best else self.default_policy
+
+
+class Assigner:
+    """tickets.routing.agent_for for many tickets: each team's agents and their open
+    loads read once, then kept up to date in memory as the batch assigns."""
+
+    def __init__(self, teams: list[Team]) -> None:
+        locked = Team.objects.select_for_update().filter(pk__in=[t.pk for t in teams])
+        self.teams = {t.pk: t for t in locked.order_by("pk")}
+        self.agents: dict[int, list] = {pk: [] for pk in self.teams}
+        for team in self.teams.values():
+            self.agents[team.pk] = list(
+                team.members.filter(is_active=True, is_available=True).order_by("pk")
+            )
+        everyone = {a.pk for agents in self.agents.values() for a in agents}
+        self.load: dict[int, int] = defaultdict(int)
+        counted = (
+            Ticket.objects.filter(assignee_id__in=everyone, status__in=OPEN_STATUSES)
+            .values("assignee_id")
+            .annotate(n=Count("id"))
+        )
+        for row in counted:
+            self.load[row["assignee_id"]] = row["n"]
+        self.moved: set[int] = set()
+
+    def opened(self, assignee_id: int | None) -> None:
+        if assignee_id is not None:
+            self.load[assignee_id] += 1
+
+    def choose(self, team_pk: int, customer):
+        team = self.teams[team_pk]
+        agents = self.agents[team_pk]
+        owner = customer.account_owner_id
+        if team.assignment_strategy == Team.Strategy.ACCOUNT_OWNER and owner is not None:
+            for agent in agents:
+                if agent.pk == owner:
+                    return agent
+        if team.assignment_strategy == Team.Strategy.ROUND_ROBIN:
+            if not agents:
+                return None
+            last = team.last_assigned_id or 0
+            chosen = next((a for a in agents if a.pk > last), agents[0])
+            team.last_assigned_id = chosen.pk
+            self.moved.add(team.pk)
+            return chosen
+        if not agents:
+            return None
+        return min(agents, key=lambda a: (self.load[a.pk], a.pk))
+
+    def save(self) -> None:
+        for pk in sorted(self.moved):
+            Team.objects.filter(pk=pk).update(last_assigned_id=self.teams[pk].last_assigned_id)
+
+
+def _insert(model, objs: list, key: str | None = None) -> None:
+    """One INSERT for all the objects; with `key`, the ids are matched back by it."""
+    names = [f.name for f in model._meta.concrete_fields if not f.primary_key]
+    rows = insert_ignore_returning(model, objs, names, ("id", key or "id"))
+    if len(rows) != len(objs):
+        raise LostRace()
+    if key:
+        ids = {value: pk for pk, value in rows}
+        column = model._meta.get_field(key).attname
+        for obj in objs:
+            obj.pk = ids[getattr(obj, column)]
+            obj._state.adding = False
+            obj._state.db = "default"
+
+
+def _candidates(customer_ids: set[int], now: dt.datetime, max_days: int) -> dict[int, list]:
+    """Open tickets and tickets resolved within the longest reopen window, locked."""
+    window = Q(status__in=OPEN_STATUSES)
+    if max_days:
+        window |= Q(status__in=REOPENABLE, resolved_at__gte=now - dt.timedelta(days=max_days))
+    found: dict[int, list] = defaultdict(list)
+    rows = (
+        Ticket.objects.select_for_update()
+        .filter(window, customer_id__in=customer_ids)
+        .order_by("pk")
+    )
+    for ticket in rows:
+        found[ticket.customer_id].append(ticket)
+    return found
+
+
+def _recently_resolved(tickets: list, response: Response, now: dt.datetime):
+    days = response.survey.reopen_within_days
+    if not days:
+        return None
+    since = now - dt.timedelta(days=days)
+    fitting = [
+        t for t in tickets if t.status in REOPENABLE and t.resolved_at and t.resolved_at >= since
+    ]
+    return max(fitting, key=lambda t: t.resolved_at, default=None)
+
+
+def detractors_ticket(responses: list[Response], now: dt.datetime, outbox: OutboxBatch) -> None:
+    """Sets response.ticket_id for each new detractor answer (in batch order), writing
+    tickets, clocks, events, summary columns and outbox rows with bulk statements."""
+    from tickets.services.lifecycle import reopen_locked
+
+    if not responses:
+        return
+    max_days = max(r.survey.reopen_within_days for r in responses)
+    by_customer = _candidates({r.customer_id for r in responses}, now, max_days)
+    open_of: dict[int, Ticket] = {}
+    for customer_id, tickets in by_customer.items():
+        for ticket in tickets:
+            if ticket.status in OPEN_STATUSES:
+                open_of[customer_id] = ticket
+    config = BatchConfig()
+    # Pass 1: which answer opens a ticket, which attaches, which reopens (batch order).
+    plan: list[tuple[str, Response, Ticket | None]] = []
+    opening: dict[int, Response] = {}
+    for response in responses:
+        current = open_of.get(response.customer_id)
+        if current is None and response.customer_id in opening:
+            plan.append(("attach_new", response, None))
+            continue
+        if current is None:
+            current = _recently_resolved(by_customer[response.customer_id], response, now)
+            if current is not None:
+                plan.append(("reopen", response, current))
+                open_of[response.customer_id] = current  # open from here on
+                continue
+        if current is not None:
+            plan.append(("attach", response, current))
+            continue
+        opening[response.customer_id] = response
+        plan.append(("open", response, None))
+    # Pass 2: teams, agents, priorities and SLA for the new tickets.
+    teams = {pk: config.team_for(r) for pk, r in opening.items()}
+    assigner = Assigner(list({t.pk: t for t in teams.values()}.values())) if opening else None
+    new_tickets: dict[int, Ticket] = {}
+    clocks: list[SlaClock] = []
+    for action, response, ticket in plan:
+        if action == "reopen":
+            assigner and assigner.opened(ticket.assignee_id)
+            continue
+        if action != "open":
+            continue
+        team = assigner.teams[teams[response.customer_id].pk]
+        assignee = assigner.choose(team.pk, response.customer)
+        assigner.opened(assignee.pk if assignee else None)
+        priority = config.priority_for(response)
+        ticket = Ticket(
+            customer=response.customer,
+            origin_response=response,
+            priority=priority,
+            priority_rank=PRIORITY_RANK.get(priority, 20),
+            team=team,
+            assignee=assignee,
+            created_at=now,
+        )
+        policy = config.policy_for(response, priority)
+        if policy is not None:
+            ticket.sla_policy = policy
+            pair = []
+            for kind, minutes in (
+                (SlaClock.Kind.FIRST_CONTACT, policy.first_contact_minutes),
+                (SlaClock.Kind.RESOLUTION, policy.resolution_minutes),
+            ):
+                clock = SlaClock(ticket=ticket, kind=kind, target_minutes=minutes)
+                sla_clocks.clock_schedule(clock, policy, now)
+                pair.append(clock)
+            clocks.extend(pair)
+            ticket.next_due_at = min(c.due_at for c in pair)
+            ticket.sla_state = SlaClock.State.RUNNING
+        new_tickets[response.customer_id] = ticket
+    if assigner:
+        assigner.save()
+    _insert(Ticket, list(new_tickets.values()), key="origin_response")
+    for clock in clocks:
+        clock.ticket_id = clock.ticket.pk
+    _insert(SlaClock, clocks)
+    # Pass 3: the timeline, the answers' ticket, the notifications.
+    events: list[TicketEvent] = []
+    for action, response, ticket in plan:
+        if action == "reopen":
+            reopen_locked(
+                ticket,
+                by=None,
+                reason=str(_("The customer answered again as a detractor.")),
+                now=now,
+                data={"automatic": True, "response": response.pk},
+            )
+        if action == "open":
+            ticket = new_tickets[response.customer_id]
+            data = {
+                "response": response.pk,
+                "score": response.score,
+                "team": ticket.team.slug,
+                "assignee": ticket.assignee_id,
+                "priority": ticket.priority,
+            }
+            kind = TicketEvent.Kind.CREATED
+        else:
+            ticket = ticket or new_tickets[response.customer_id]
+            data = {"response": response.pk, "score": response.score}
+            kind = TicketEvent.Kind.RESPONSE_ATTACHED
+        response.ticket = ticket
+        events.append(TicketEvent(ticket=ticket, kind=kind, data=data, at=now))
+    column_set(Response, "ticket", [(r.pk, r.ticket_id) for r in responses])
+    _insert(TicketEvent, events)
+    for ticket in new_tickets.values():
+        ticket_opened_notify(ticket, outbox=outbox)
