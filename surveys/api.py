@@ -65,6 +65,13 @@ class ResponseListCreateView(GenericAPIView):
     def get_permissions(self):
         return [CanIngest()] if self.request.method == "POST" else [CanReadResponses()]
 
+    def get_queryset(self):
+        """Scoped like tickets (see docs/ENGINEERING.md, "Who sees what")."""
+        from tickets.selectors import responses_visible_to
+
+        visible = responses_visible_to(self.request.user).values("pk")
+        return super().get_queryset().filter(pk__in=visible)
+
     @extend_schema(
         summary="List responses",
         responses={200: ResponseOutSerializer(many=True)},

@@ -14,6 +14,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from feedback_desk.safe_json import MAX_METADATA_DEPTH, json_value_problem
 from surveys.models import ContactChannel, Customer, IngestionSource, Response, Survey
 from surveys.services import CustomerData, ResponseData
 
@@ -192,6 +193,9 @@ class ResponseInSerializer(serializers.Serializer):
         return survey
 
     def validate_metadata(self, value: dict) -> dict:
+        problem = json_value_problem(value, max_depth=MAX_METADATA_DEPTH)
+        if problem:
+            raise serializers.ValidationError(problem)
         if unstorable_text(value):
             raise serializers.ValidationError(UNSTORABLE_MESSAGE)
         return value
