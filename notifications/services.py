@@ -252,6 +252,12 @@ def delivery_send(delivery_id: int) -> bool:
         )
         if delivery is None:
             return False
+        if delivery.channel == Delivery.Channel.EMAIL and not settings.EMAIL_CONFIGURED:
+            # Not the recipient's fault and not a try: wait for EMAIL_URL (check E001).
+            delivery.last_error = "EMAIL_URL is not set (DEBUG is off): kept pending."
+            delivery.next_attempt_at = timezone.now() + dt.timedelta(minutes=5)
+            delivery.save(update_fields=["last_error", "next_attempt_at"])
+            return False
         delivery.attempts += 1
         try:
             if delivery.channel == Delivery.Channel.EMAIL:

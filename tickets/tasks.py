@@ -21,4 +21,8 @@ def rerate_invitations_send() -> None:
 @shared_task(name="tickets.sla_sweep", ignore_result=True)
 def sla_sweep() -> str:
     """Periodic (django-celery-beat): one sweep of the due SLA clocks and callbacks."""
-    return str(sweep())
+    from feedback_desk.heartbeat import sweep_heartbeat_record
+
+    result = str(sweep())
+    sweep_heartbeat_record()
+    return result
