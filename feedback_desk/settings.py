@@ -214,7 +214,7 @@ NPS_ROLLUP_REBUILD_HOUR = env.int("NPS_ROLLUP_REBUILD_HOUR", default=3)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "feedback_desk.authentication.GuardedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -225,6 +225,16 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "feedback_desk.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_THROTTLE_CLASSES": ["feedback_desk.throttling.ReadRateThrottle"],
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),  # 1 behind config/nginx.conf
+}
+# Rate limits (feedback_desk/throttling.py), "N/sec|min|hour|day"; empty switches one off.
+# ingest: per source key / webhook source / writing user; read: per user;
+# auth_failure: wrong API tokens or source keys per client address.
+THROTTLE_RATES = {
+    "ingest": env("THROTTLE_INGEST", default="600/min") or None,
+    "read": env("THROTTLE_READ", default="1200/min") or None,
+    "auth_failure": env("THROTTLE_AUTH_FAILURES", default="30/min") or None,
 }
 if DEBUG:
     REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append(
@@ -241,6 +251,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"ContactChannelEnum": "surveys.models.ContactChannel"},
 }
 
 # Content-Security-Policy (django-csp): the staff UI needs no inline script or style.

@@ -9,11 +9,13 @@ from django.db import DatabaseError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response as HttpResponse
 
 from feedback_desk.api import error_body, flatten_errors
+from feedback_desk.authentication import GuardedTokenAuthentication
+from feedback_desk.throttling import IngestRateThrottle, ReadRateThrottle
 from surveys.authentication import SourceKeyAuthentication
 from surveys.filters import ResponseFilter
 from surveys.models import Response
@@ -32,7 +34,8 @@ log = logging.getLogger(__name__)
 ERROR_SCHEMA = OpenApiResponse(
     description='{"detail": "...", "code": "...", "errors": {"field": ["message"]}}'
 )
-INGEST_AUTH = [TokenAuthentication, SourceKeyAuthentication, SessionAuthentication]
+INGEST_AUTH = [GuardedTokenAuthentication, SourceKeyAuthentication, SessionAuthentication]
+INGEST_THROTTLES = [IngestRateThrottle, ReadRateThrottle]
 
 
 def conflict_body(exc: DuplicateConflict) -> dict:
@@ -56,6 +59,7 @@ def ingested_body(result: IngestResult) -> dict:
 
 class ResponseListCreateView(GenericAPIView):
     authentication_classes = INGEST_AUTH
+    throttle_classes = INGEST_THROTTLES
     serializer_class = ResponseOutSerializer
     filterset_class = ResponseFilter
     queryset = Response.objects.select_related(
@@ -107,6 +111,7 @@ class ResponseListCreateView(GenericAPIView):
 
 class ResponseBulkView(GenericAPIView):
     authentication_classes = INGEST_AUTH
+    throttle_classes = INGEST_THROTTLES
     permission_classes = [CanIngest]
     serializer_class = ResponseInSerializer
 

@@ -255,8 +255,10 @@ class TicketBriefSerializer(serializers.Serializer):
     reference = serializers.CharField()
     status = serializers.CharField()
     priority = serializers.CharField()
-    team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    assignee = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    team = serializers.CharField(source="team.slug", read_only=True, help_text="Team slug.")
+    assignee = serializers.IntegerField(
+        source="assignee_id", read_only=True, allow_null=True, help_text="User id."
+    )
     created_at = serializers.DateTimeField()
 
 
