@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.api_tokens import api_token_create
 from integrations.platforms.generic import sign
 from tests.factories import UserFactory, detractor_payload
 from tests.integrations.conftest import SECRET, hook_source, post_hook
@@ -65,7 +65,7 @@ def test_reads_are_throttled_per_user(rates, admin_api, admin_user):
 @pytest.mark.parametrize("scheme", ["Token", "Bearer"])
 def test_wrong_tokens_and_keys_are_throttled_per_address(rates, admin_user, scheme):
     rates["auth_failure"] = "5/min"
-    good = Token.objects.create(user=admin_user).key
+    good = api_token_create(user=admin_user)[1]
     client = APIClient(REMOTE_ADDR="10.9.9.9")
     client.credentials(HTTP_AUTHORIZATION=f"{scheme} wrong-{scheme}")
     codes = [client.get("/api/v1/responses/").status_code for _ in range(6)]
