@@ -78,7 +78,13 @@ class ResponseListCreateView(GenericAPIView):
 
     @extend_schema(
         summary="List responses",
-        responses={200: ResponseOutSerializer(many=True)},
+        responses={
+            200: ResponseOutSerializer(many=True),
+            400: ERROR_SCHEMA,
+            401: ERROR_SCHEMA,
+            403: ERROR_SCHEMA,
+            404: OpenApiResponse(description="No such page (e.g. page=0 or past the end)."),
+        },
     )
     def get(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
@@ -95,6 +101,7 @@ class ResponseListCreateView(GenericAPIView):
             403: ERROR_SCHEMA,
             409: ERROR_SCHEMA,
             413: ERROR_SCHEMA,
+            429: ERROR_SCHEMA,
         },
     )
     def post(self, request):
@@ -120,7 +127,14 @@ class ResponseBulkView(GenericAPIView):
         description='Body: a JSON array of responses, or {"responses": [...]}. One result '
         "per item, in order; a bad item never loses the good ones.",
         request=ResponseInSerializer(many=True),
-        responses={200: BulkOutSerializer, 400: ERROR_SCHEMA, 413: ERROR_SCHEMA},
+        responses={
+            200: BulkOutSerializer,
+            400: ERROR_SCHEMA,
+            401: ERROR_SCHEMA,
+            403: ERROR_SCHEMA,
+            413: ERROR_SCHEMA,
+            429: ERROR_SCHEMA,
+        },
     )
     def post(self, request):
         items = request.data
