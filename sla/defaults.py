@@ -31,11 +31,15 @@ def install_default_sla() -> dict:
             for day, start, end in sorted(wanted)
         )
     common = {"calendar": calendar, "resolution_minutes": RESOLUTION_MINUTES}
+    from tickets.install import INSTALL_POLICY
+
     standard = SlaPolicy.objects.filter(name=STANDARD_POLICY).first()
-    if SlaPolicy.objects.filter(is_default=True).exclude(pk=getattr(standard, "pk", None)).exists():
+    others = SlaPolicy.objects.filter(is_default=True).exclude(pk=getattr(standard, "pk", None))
+    if others.exclude(name=INSTALL_POLICY).exists():
         is_default = False  # an admin chose another default: keep it
     else:
         is_default = True
+        others.update(is_default=False)  # the one `migrate` made stands aside
     standard, _ = SlaPolicy.objects.update_or_create(
         name=STANDARD_POLICY,
         defaults={**common, "first_contact_minutes": 240, "is_default": is_default},

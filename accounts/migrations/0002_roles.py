@@ -40,9 +40,12 @@ def _ensure_permissions(apps):
     from django.contrib.auth.management import create_permissions
 
     for app_config in global_apps.get_app_configs():
+        # Restore what was there: None for every app made `migrate` skip all post_migrate
+        # handlers on a fresh database (no periodic tasks, no default SLA policy).
+        original = app_config.models_module
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        app_config.models_module = original
 
 
 def _perms(Permission, spec):
