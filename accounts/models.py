@@ -50,3 +50,6 @@ class User(AbstractUser):
     @property
     def is_manager(self) -> bool:
         return self.is_superuser or self.managed_teams.exists()
+
+
+from accounts.api_tokens import ApiToken  # noqa: E402,F401 - hashed API tokens

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from reports import params as p
+from reports.schema import ERROR, NPS_BODY, NPS_PARAMETERS, SLA_BODY, SLA_PARAMETERS
 from reports.selectors import nps_report
 from reports.sla_selectors import TicketScope, sla_report
 from tickets.selectors import teams_worked_by
@@ -22,6 +24,7 @@ def _parsed(fn, *args, **kwargs):
 class NpsReportView(APIView):
     """NPS overall and by day/week/month. Filters: survey, segment, start, end, interval."""
 
+    @extend_schema(parameters=NPS_PARAMETERS, responses={200: NPS_BODY, 400: ERROR})
     def get(self, request):
         q = request.query_params
         period = _parsed(p.parse_period, q)
@@ -39,6 +42,7 @@ class NpsReportView(APIView):
 class SlaReportView(APIView):
     """SLA statistics for tickets opened in the period, within the caller's teams."""
 
+    @extend_schema(parameters=SLA_PARAMETERS, responses={200: SLA_BODY, 400: ERROR})
     def get(self, request):
         q = request.query_params
         period = _parsed(p.parse_period, q)

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response as HttpResponse
 
@@ -16,6 +16,8 @@ from api.authentication import SourceKeyAuthentication
 from api.permissions import CanIngest, CanReadResponses, request_source
 from api.response_filters import ResponseFilter
 from feedback_desk.api import error_body
+from feedback_desk.authentication import GuardedTokenAuthentication
+from feedback_desk.throttling import IngestRateThrottle, ReadRateThrottle
 from intake.batch import ERROR, ItemResult, responses_ingest_batch
 from intake.serializers import (
     BulkOutSerializer,
@@ -33,7 +35,8 @@ log = logging.getLogger(__name__)
 ERROR_SCHEMA = OpenApiResponse(
     description='{"detail": "...", "code": "...", "errors": {"field": ["message"]}}'
 )
-INGEST_AUTH = [TokenAuthentication, SourceKeyAuthentication, SessionAuthentication]
+INGEST_AUTH = [GuardedTokenAuthentication, SourceKeyAuthentication, SessionAuthentication]
+INGEST_THROTTLES = [IngestRateThrottle, ReadRateThrottle]
 
 
 def conflict_body(exc: DuplicateConflict) -> dict:
@@ -57,6 +60,7 @@ def ingested_body(result: ItemResult) -> dict:
 
 class ResponseListCreateView(GenericAPIView):
     authentication_classes = INGEST_AUTH
+    throttle_classes = INGEST_THROTTLES
     serializer_class = ResponseOutSerializer
     filterset_class = ResponseFilter
     queryset = Response.objects.select_related(
@@ -66,9 +70,22 @@ class ResponseListCreateView(GenericAPIView):
     def get_permissions(self):
         return [CanIngest()] if self.request.method == "POST" else [CanReadResponses()]
 
+    def get_queryset(self):
+        """Scoped like tickets (see docs/ENGINEERING.md, "Who sees what")."""
+        from tickets.selectors import responses_visible_to
+
+        visible = responses_visible_to(self.request.user).values("pk")
+        return super().get_queryset().filter(pk__in=visible)
+
     @extend_schema(
         summary="List responses",
-        responses={200: ResponseOutSerializer(many=True)},
+        responses={
+            200: ResponseOutSerializer(many=True),
+            400: ERROR_SCHEMA,
+            401: ERROR_SCHEMA,
+            403: ERROR_SCHEMA,
+            404: OpenApiResponse(description="No such page (e.g. page=0 or past the end)."),
+        },
     )
     def get(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
@@ -85,6 +102,7 @@ class ResponseListCreateView(GenericAPIView):
             403: ERROR_SCHEMA,
             409: ERROR_SCHEMA,
             413: ERROR_SCHEMA,
+            429: ERROR_SCHEMA,
         },
     )
     def post(self, request):
@@ -104,6 +122,7 @@ class ResponseListCreateView(GenericAPIView):
 
 class ResponseBulkView(GenericAPIView):
     authentication_classes = INGEST_AUTH
+    throttle_classes = INGEST_THROTTLES
     permission_classes = [CanIngest]
     serializer_class = ResponseInSerializer
 
@@ -112,7 +131,14 @@ class ResponseBulkView(GenericAPIView):
         description='Body: a JSON array of responses, or {"responses": [...]}. One result '
         "per item, in order; a bad item never loses the good ones.",
         request=ResponseInSerializer(many=True),
-        responses={200: BulkOutSerializer, 400: ERROR_SCHEMA, 413: ERROR_SCHEMA},
+        responses={
+            200: BulkOutSerializer,
+            400: ERROR_SCHEMA,
+            401: ERROR_SCHEMA,
+            403: ERROR_SCHEMA,
+            413: ERROR_SCHEMA,
+            429: ERROR_SCHEMA,
+        },
     )
     def post(self, request):
         items = request.data

@@ -331,7 +331,7 @@ class TicketDetailSerializer(TicketListSerializer):
     def get_allowed_statuses(self, ticket) -> list:
         return lifecycle.allowed_status_targets(ticket.status)
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_due_at(self, ticket):
         open_clocks = [
             c.due_at for c in ticket.clocks.all() if c.met_at is None and c.paused_at is None

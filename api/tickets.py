@@ -59,7 +59,15 @@ class TicketListView(GenericAPIView):
     def get_queryset(self):
         return selectors.queue_base(self.request.user)
 
-    @extend_schema(summary="The queue", responses={200: TicketListSerializer(many=True)})
+    @extend_schema(
+        summary="The queue",
+        responses={
+            200: TicketListSerializer(many=True),
+            400: ERROR,
+            401: ERROR,
+            404: OpenApiResponse(description="No such page (e.g. page=0 or past the end)."),
+        },
+    )
     def get(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)

@@ -17,7 +17,6 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from accounts.models import ROLE_AGENT, ROLE_MANAGER, User
 from demo.answers import plan_answers
@@ -214,6 +213,23 @@ def _source_key(source: IngestionSource) -> str:
     return key
 
 
+def _agent_token(user) -> str:
+    """Like the source key: made once, kept in var/ (only its hash is in the database)."""
+    from accounts.api_tokens import ApiToken, api_token_create, token_hash
+
+    path = Path(settings.VAR_DIR) / "demo-agent-token"
+    if path.exists():
+        key = path.read_text().strip()
+        if ApiToken.objects.filter(
+            key_hash=token_hash(key), user=user, revoked_at__isnull=True
+        ).exists():
+            return key
+    _token, key = api_token_create(user=user, name="demo")
+    path.write_text(key + "\n")
+    os.chmod(path, 0o600)
+    return key
+
+
 def _fate(ticket: Ticket, anchor: dt.datetime, rng: random.Random) -> str:
     age = anchor - ticket.created_at
     if age < dt.timedelta(hours=6):
@@ -364,7 +380,7 @@ def demo_seed(*, now: dt.datetime | None = None) -> DemoSummary:
         if not user.email:
             user.email = f"{username}@feedback-desk.example"
             user.save(update_fields=["email"])
-    summary.agent_token = Token.objects.get_or_create(user=users["agent"])[0].key
+    summary.agent_token = _agent_token(users["agent"])
     summary.logins = [
         (role, username, password_for(username))
         for role, username in (("admin", "admin"), ("manager", "manager"), ("agent", "agent"))

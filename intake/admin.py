@@ -1,3 +1,5 @@
+import secrets
+
 from django.contrib import admin, messages
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -136,10 +138,35 @@ class IngestionSourceAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "kind", "platform", "key_prefix", "is_active", "created_at")
     list_filter = ("kind", "platform", "is_active")
     search_fields = ("name", "slug", "key_prefix")
-    readonly_fields = ("key_prefix", "created_at")
+    readonly_fields = ("key_prefix", "webhook_secret_set", "created_at")
+    # Secrets are never shown after they are set: new ones via the actions, shown once.
+    exclude = ("key_hash", "webhook_secret")
     prepopulated_fields = {"slug": ("name",)}
-    actions = ("issue_new_key",)
+    actions = ("issue_new_key", "rotate_webhook_secret")
     inlines = (WebhookSettingsInline,)
+
+    @admin.display(description=_("webhook signing secret"), boolean=True)
+    def webhook_secret_set(self, source) -> bool:
+        return bool(source.webhook_secret)
+
+    @admin.action(description=_("Rotate the webhook secret (the old one stops working)"))
+    def rotate_webhook_secret(self, request, queryset):
+        for source in queryset:
+            secret = secrets.token_urlsafe(32)
+            source.webhook_secret = secret
+            source.save(update_fields=["webhook_secret"])
+            self.message_user(
+                request,
+                format_html(
+                    _(
+                        "New webhook secret for {}: <code>{}</code> — copy it now, it is not "
+                        "shown again."
+                    ),
+                    source.name,
+                    secret,
+                ),
+                messages.WARNING,
+            )
 
     @admin.action(description=_("Issue a new key (the old one stops working)"))
     def issue_new_key(self, request, queryset):

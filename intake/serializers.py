@@ -14,6 +14,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from feedback_desk.safe_json import MAX_METADATA_DEPTH, json_value_problem
 from intake.services import CustomerData, ResponseData
 from surveys.models import ContactChannel, Customer, IngestionSource, Response, Survey
 
@@ -192,6 +193,9 @@ class ResponseInSerializer(serializers.Serializer):
         return survey
 
     def validate_metadata(self, value: dict) -> dict:
+        problem = json_value_problem(value, max_depth=MAX_METADATA_DEPTH)
+        if problem:
+            raise serializers.ValidationError(problem)
         if unstorable_text(value):
             raise serializers.ValidationError(UNSTORABLE_MESSAGE)
         return value
@@ -251,8 +255,10 @@ class TicketBriefSerializer(serializers.Serializer):
     reference = serializers.CharField()
     status = serializers.CharField()
     priority = serializers.CharField()
-    team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    assignee = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    team = serializers.CharField(source="team.slug", read_only=True, help_text="Team slug.")
+    assignee = serializers.IntegerField(
+        source="assignee_id", read_only=True, allow_null=True, help_text="User id."
+    )
     created_at = serializers.DateTimeField()
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from feedback_desk.api import error_body
+from feedback_desk.throttling import auth_failure_guard, auth_failure_record, key_allowed
 from intake.platforms import platform_get
 from intake.platforms.base import PayloadInvalid, SignatureRejected
 from intake.selectors import webhook_source_get
@@ -51,6 +52,30 @@ def _unavailable() -> JsonResponse:
         },
         status=503,
     )
+
+
+def _rate_limited(request: HttpRequest, source) -> JsonResponse | None:
+    """429 with Retry-After: per webhook source, and for an address sending bad signatures."""
+    from rest_framework.exceptions import Throttled
+
+    try:
+        auth_failure_guard(request)
+    except Throttled as exc:
+        wait = int(exc.wait or 1)
+    else:
+        allowed, wait = key_allowed("ingest", f"webhook:{source.pk}")
+        if allowed:
+            return None
+    response = JsonResponse(
+        {
+            "detail": _("Too many requests; retry in %(seconds)d s.") % {"seconds": wait},
+            "code": "throttled",
+            "errors": {},
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(wait)
+    return response
 
 
 @csrf_exempt
@@ -98,6 +123,9 @@ def webhook_receive(
             ),
             status=404,
         )
+    limited = _rate_limited(request, source)
+    if limited is not None:
+        return limited
     body = _read_body(request, webhook_max_body_bytes())
     if isinstance(body, JsonResponse):
         return body
@@ -106,6 +134,7 @@ def webhook_receive(
             platform=module, source=source, body=body, headers=request.headers, path_token=token
         )
     except SignatureRejected as exc:
+        auth_failure_record(request)
         return JsonResponse(
             error_body({exc.header: [exc.message]}, "signature_invalid"), status=401
         )

@@ -109,6 +109,15 @@ class Email:
     subject: str
     body: str
 
+    def __post_init__(self):
+        object.__setattr__(self, "subject", header_safe(self.subject))
+
+
+def header_safe(text: str) -> str:
+    """A subject is one header line: CR/LF from a customer's name would make the email
+    undeliverable (BadHeaderError), so all whitespace runs become one space."""
+    return " ".join(str(text).split())
+
 
 def active_endpoints() -> list[WebhookEndpoint]:
     return list(WebhookEndpoint.objects.filter(is_active=True).order_by("pk"))
@@ -219,7 +228,7 @@ def webhook_signature(secret: str, body: bytes) -> str:
 
 def _send_email(delivery: Delivery) -> None:
     send_mail(
-        subject=delivery.payload.get("subject") or delivery.topic,
+        subject=header_safe(delivery.payload.get("subject") or delivery.topic),
         message=delivery.payload.get("body") or json.dumps(delivery.payload.get("data", {})),
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[delivery.recipient],
@@ -274,6 +283,12 @@ def delivery_send(delivery_id: int) -> bool:
             .first()
         )
         if delivery is None:
+            return False
+        if delivery.channel == Delivery.Channel.EMAIL and not settings.EMAIL_CONFIGURED:
+            # Not the recipient's fault and not a try: wait for EMAIL_URL (check E001).
+            delivery.last_error = "EMAIL_URL is not set (DEBUG is off): kept pending."
+            delivery.next_attempt_at = timezone.now() + dt.timedelta(minutes=5)
+            delivery.save(update_fields=["last_error", "next_attempt_at"])
             return False
         delivery.attempts += 1
         try:

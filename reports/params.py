@@ -56,11 +56,25 @@ def parse_period(params, *, tzinfo: dt.tzinfo = dt.UTC) -> Period:
     return period
 
 
+MAX_ID = 2**63 - 1
+
+
+def _lookup(value: str, param: str) -> dict:
+    """An ASCII id within bigint, or a slug; '²', '①' and NUL are not digits to the DB."""
+    if "\x00" in value:
+        raise BadParam(param, _("Null characters are not allowed."))
+    if value.isascii() and value.isdigit():
+        if int(value) > MAX_ID:
+            raise BadParam(param, _("The id is out of range."))
+        return {"pk": int(value)}
+    return {"slug": value}
+
+
 def parse_survey(params) -> Survey | None:
     value = params.get("survey") or None
     if value is None:
         return None
-    lookup = {"pk": int(value)} if value.isdigit() else {"slug": value}
+    lookup = _lookup(value, "survey")
     survey = Survey.objects.filter(**lookup).first()
     if survey is None:
         raise BadParam("survey", _("No survey %(value)s.") % {"value": value})
@@ -71,7 +85,7 @@ def parse_team(params, teams=None) -> Team | None:
     value = params.get("team") or None
     if value is None:
         return None
-    lookup = {"pk": int(value)} if value.isdigit() else {"slug": value}
+    lookup = _lookup(value, "team")
     team = (teams if teams is not None else Team.objects.all()).filter(**lookup).first()
     if team is None:
         raise BadParam("team", _("No team %(value)s.") % {"value": value})
@@ -87,6 +101,8 @@ def parse_interval(params) -> str:
 
 def parse_segment(params) -> str | None:
     segment = (params.get("segment") or "").strip()
+    if "\x00" in segment:
+        raise BadParam("segment", _("Null characters are not allowed."))
     if len(segment) > 64:
         raise BadParam("segment", _("At most 64 characters."))
     return segment or None

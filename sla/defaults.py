@@ -32,10 +32,12 @@ def install_default_sla() -> dict:
         )
     common = {"calendar": calendar, "resolution_minutes": RESOLUTION_MINUTES}
     standard = SlaPolicy.objects.filter(name=STANDARD_POLICY).first()
-    if SlaPolicy.objects.filter(is_default=True).exclude(pk=getattr(standard, "pk", None)).exists():
+    others = SlaPolicy.objects.filter(is_default=True).exclude(pk=getattr(standard, "pk", None))
+    if others.exclude(name=INSTALL_POLICY).exists():
         is_default = False  # an admin chose another default: keep it
     else:
         is_default = True
+        others.update(is_default=False)  # the one `migrate` made stands aside
     standard, _ = SlaPolicy.objects.update_or_create(
         name=STANDARD_POLICY,
         defaults={**common, "first_contact_minutes": 240, "is_default": is_default},
@@ -62,3 +64,30 @@ def install_default_sla() -> dict:
             defaults={"after_minutes": 60, "notify_manager": True, "reassign_to_manager": False},
         )
     return {"calendar": calendar, "standard": standard, "fast": fast}
+
+
+INSTALL_POLICY = "Default: contact within 30 business minutes, resolve within 2 business days"
+
+
+@transaction.atomic
+def default_sla_install() -> bool:
+    """Creates the default calendar and policy when no policy exists. True if created."""
+    if SlaPolicy.objects.exists():
+        return False
+    calendar, created = BusinessCalendar.objects.get_or_create(
+        name=CALENDAR_NAME,
+        defaults={"time_zone": "Europe/Moscow", "holiday_country": "RU"},
+    )
+    if created:
+        WorkingHours.objects.bulk_create(
+            WorkingHours(calendar=calendar, weekday=day, start=dt.time(9), end=dt.time(18))
+            for day in range(5)
+        )
+    SlaPolicy.objects.create(
+        name=INSTALL_POLICY,
+        calendar=calendar,
+        first_contact_minutes=30,
+        resolution_minutes=RESOLUTION_MINUTES,
+        is_default=True,
+    )
+    return True

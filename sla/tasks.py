@@ -8,4 +8,8 @@ from sla.sweep import sla_sweep as sweep
 @shared_task(name="sla.sweep", ignore_result=True)
 def sla_sweep() -> str:
     """Periodic (django-celery-beat): one sweep of the due SLA clocks and callbacks."""
-    return str(sweep())
+    from feedback_desk.heartbeat import sweep_heartbeat_record
+
+    result = str(sweep())
+    sweep_heartbeat_record()
+    return result

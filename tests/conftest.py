@@ -13,6 +13,31 @@ from tests import factories
 
 IN_CI = bool(os.environ.get("CI"))
 
+# Test databases start empty: tests that need the install defaults call tickets.install.
+settings.INSTALL_DEFAULTS_ON_MIGRATE = False
+
+
+@pytest.fixture(autouse=True)
+def shared_cache_cleared():
+    """The cache is shared (Redis, or files): throttle counters, lockouts and the sweep's
+    heartbeat must not leak between tests. Only our prefix: the broker shares the DB."""
+    from django.core.cache import cache
+
+    _cache_clear(cache)
+    yield
+    _cache_clear(cache)
+
+
+def _cache_clear(cache) -> None:
+    client = getattr(cache, "_cache", None)
+    if client is not None and hasattr(client, "get_client"):
+        redis_client = client.get_client(write=True)
+        keys = list(redis_client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
+        if keys:
+            redis_client.delete(*keys)
+    else:
+        cache.clear()
+
 
 def service_missing(reason: str) -> None:
     if IN_CI:

@@ -68,6 +68,28 @@ def tickets_visible_to(user) -> QuerySet[Ticket]:
     return Ticket.objects.filter(team_id__in=team_ids)
 
 
+def responses_visible_to(user, *, teams: QuerySet[Team] | None = None) -> QuerySet[Response]:
+    """Answers a user may read (API list, CSV export, a customer's history).
+
+    Admins: all. Other staff: answers attached to a ticket of their teams, plus answers
+    without a ticket from customers who have a ticket in one of their teams. An answer
+    attached to another team's ticket stays with that team. `teams` narrows further
+    (e.g. the teams a manager's dashboard shows).
+    """
+    if teams is None:
+        if user_is_admin(user):
+            return Response.objects.all()
+        if not getattr(user, "is_authenticated", False):
+            return Response.objects.none()
+        teams = Team.objects.filter(Q(members=user) | Q(manager=user))
+    team_ids = teams.values("pk")
+    team_tickets = Ticket.objects.filter(team_id__in=team_ids)
+    return Response.objects.filter(
+        Q(ticket_id__in=team_tickets.values("pk"))
+        | Q(ticket__isnull=True, customer_id__in=team_tickets.values("customer_id"))
+    )
+
+
 def queue_base(user) -> QuerySet[Ticket]:
     """Visible tickets with what a queue row shows, in a constant number of queries.
 

@@ -26,9 +26,16 @@ def csv_response(filename: str, header: list[str], rows: Iterable[list]) -> Stre
     return response
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value):
+    """ISO times; text a spreadsheet would run as a formula gets a leading apostrophe
+    (OWASP CSV injection). Numbers stay numbers, so -3 is not touched."""
     if hasattr(value, "isoformat"):
         return value.isoformat()
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
     return value
 
 

@@ -31,7 +31,13 @@ from sla.models import SlaClock
 from surveys.models import Response
 from tickets.models import OPEN_STATUSES, Resolution, Status, Team, Ticket
 from tickets.queries import sla_state_q
-from tickets.selectors import customer_contact_window, teams_managed_by, ticket_queue
+from tickets.selectors import (
+    customer_contact_window,
+    responses_visible_to,
+    teams_managed_by,
+    ticket_queue,
+    tickets_visible_to,
+)
 
 QUEUE_VIEWS = ("mine", "team", "all")
 
@@ -94,16 +100,25 @@ class TicketPage:
     attached: list
     history: list
     previous_tickets: list
+    hidden_answers: int = 0
+    hidden_tickets: int = 0
 
 
-def ticket_page(*, ticket: Ticket) -> TicketPage:
-    """What the ticket page shows besides tickets.selectors.ticket_detail's prefetches."""
-    history = list(
-        Response.objects.filter(customer_id=ticket.customer_id)
-        .exclude(ticket_id=ticket.pk)
-        .select_related("survey")
-        .order_by("-responded_at")[:30]
-    )
+def ticket_page(*, ticket: Ticket, user=None) -> TicketPage:
+    """What the ticket page shows besides tickets.selectors.ticket_detail's prefetches.
+
+    The customer's other answers and tickets are limited to what `user` may open; the
+    rest (other teams' cases) is only counted."""
+    answers = Response.objects.filter(customer_id=ticket.customer_id).exclude(ticket_id=ticket.pk)
+    others = Ticket.objects.filter(customer_id=ticket.customer_id).exclude(pk=ticket.pk)
+    all_answers, all_tickets = answers, others
+    if user is not None:
+        answers = answers.filter(pk__in=responses_visible_to(user).values("pk"))
+        others = others.filter(pk__in=tickets_visible_to(user).values("pk"))
+    history = list(answers.select_related("survey").order_by("-responded_at")[:30])
+    previous = list(others.order_by("-created_at")[:20])
+    hidden_answers = all_answers.count() - answers.count() if user is not None else 0
+    hidden_tickets = all_tickets.count() - others.count() if user is not None else 0
     return TicketPage(
         ticket=ticket,
         clocks=list(ticket.clocks.all()),
@@ -112,11 +127,9 @@ def ticket_page(*, ticket: Ticket) -> TicketPage:
         resolutions=list(ticket.resolutions.all()),
         attached=list(ticket.responses.all()),
         history=history,
-        previous_tickets=list(
-            Ticket.objects.filter(customer_id=ticket.customer_id)
-            .exclude(pk=ticket.pk)
-            .order_by("-created_at")[:20]
-        ),
+        previous_tickets=previous,
+        hidden_answers=hidden_answers,
+        hidden_tickets=hidden_tickets,
     )
 
 

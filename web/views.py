@@ -18,8 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from reports import params as report_params
-from reports.selectors import NPS_BAND_LABELS, Period, responses_filtered
+from reports.selectors import NPS_BAND_LABELS, Period
 from surveys.models import Customer
 from tickets.exceptions import TicketActionError
 from tickets.selectors import (
@@ -31,6 +30,7 @@ from tickets.selectors import (
 from tickets.selectors import ticket_detail as ticket_detail_select
 from tickets.services import assignment, contacts, lifecycle, resolving
 from web import export, forms, selectors
+from web.export_scope import BadExportFilter, export_responses_queryset
 from web.services import user_language_set
 
 
@@ -180,7 +180,7 @@ def _ticket_forms(request, ticket, bound: dict | None = None):
 
 def _ticket_render(request, ticket, bound=None, status=200, open_form=""):
     now = timezone.now()
-    data = selectors.ticket_page(ticket=ticket)
+    data = selectors.ticket_page(ticket=ticket, user=request.user)
     local, window_open = selectors.customer_local_time(ticket, now)
     context = {
         "p": data,
@@ -370,12 +370,9 @@ def export_responses(request):
     if not _is_manager(request.user):
         raise PermissionDenied
     try:
-        period = report_params.parse_period(request.GET, tzinfo=timezone.get_current_timezone())
-        survey = report_params.parse_survey(request.GET)
-        segment = report_params.parse_segment(request.GET)
-    except report_params.BadParam as exc:
+        qs = export_responses_queryset(user=request.user, params=request.GET)
+    except BadExportFilter as exc:
         return HttpResponseBadRequest(f"{exc.param}: {exc.message}")
-    qs = responses_filtered(survey=survey, segment=segment, period=period)
     return export.csv_response("responses.csv", export.RESPONSE_HEADER, export.response_rows(qs))
 
 

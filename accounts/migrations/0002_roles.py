@@ -33,7 +33,7 @@ MANAGER_EXTRA = {
     "notifications": {"delivery": ("view",)},
 }
 ADMIN_APPS = ("accounts", "surveys", "tickets", "notifications", "reports", "intake", "sla",
-              "authtoken", "django_celery_beat")
+              "django_celery_beat")
 
 
 def _ensure_permissions(apps):
@@ -42,9 +42,12 @@ def _ensure_permissions(apps):
     from django.contrib.auth.management import create_permissions
 
     for app_config in global_apps.get_app_configs():
+        # Restore what was there: None for every app made `migrate` skip all post_migrate
+        # handlers on a fresh database (no periodic tasks, no default SLA policy).
+        original = app_config.models_module
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        app_config.models_module = original
 
 
 def _perms(Permission, spec):

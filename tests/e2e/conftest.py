@@ -142,7 +142,12 @@ def stack(tmp_path_factory):
         "DATABASE_URL": PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}",
         "REDIS_URL": E2E_REDIS_URL,
         "DEBUG": "false",
-        "SECRET_KEY": "e2e-" + uuid.uuid4().hex,
+        "SECRET_KEY": "e2e-" + uuid.uuid4().hex + uuid.uuid4().hex,  # 50+ chars or no start
+        "SECURE_SSL_REDIRECT": "false",  # plain HTTP on the loopback
+        # The fuzzer and the contract tests send bursts; the limits have their own tests.
+        "THROTTLE_INGEST": "",
+        "THROTTLE_READ": "",
+        "THROTTLE_AUTH_FAILURES": "",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SESSION_COOKIE_SECURE": "false",
         "CSRF_COOKIE_SECURE": "false",

@@ -258,20 +258,20 @@ def test_wrong_user_token_is_a_401(api, survey):
 
 
 def test_user_without_permission_is_a_403(api, survey):
-    from rest_framework.authtoken.models import Token
+    from accounts.api_tokens import api_token_create
 
-    token = Token.objects.create(user=UserFactory())
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _token, key = api_token_create(user=UserFactory())
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     answer = post(api, detractor_payload())
     assert answer.status_code == 403
     assert Response.objects.count() == 0
 
 
 def test_admin_token_may_ingest(api, survey, admin_user):
-    from rest_framework.authtoken.models import Token
+    from accounts.api_tokens import api_token_create
 
-    token = Token.objects.create(user=admin_user)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _token, key = api_token_create(user=admin_user)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert post(api, detractor_payload()).status_code == 201
 
 
