@@ -204,3 +204,28 @@ def test_admin_upload_dry_run_and_bad_header(client, admin_user, survey, import_
 def test_admin_upload_needs_staff(client, survey):
     page = client.get("/admin/integrations/webhooksettings/import-responses/")
     assert page.status_code == 302
+
+
+@pytest.mark.parametrize("role", ["agent", "manager"])
+def test_admin_upload_is_refused_to_signed_in_staffless_roles(client, survey, import_source, role):
+    """Signed in is not enough: an agent or a team manager must not import answers."""
+    from django.contrib.auth.models import Group
+
+    from tests.factories import TeamFactory, UserFactory
+
+    user = UserFactory(username=f"{role}-1", is_staff=False)
+    user.groups.add(Group.objects.get_or_create(name=role)[0])
+    team = TeamFactory(slug="t-import", name="Import team")
+    if role == "manager":
+        team.manager = user
+        team.save()
+    else:
+        team.members.add(user)
+    client.force_login(user)
+    url = "/admin/integrations/webhooksettings/import-responses/"
+    page = client.get(url)
+    assert page.status_code == 302 and "/admin/login/" in page["Location"]
+    upload = SimpleUploadedFile("answers.csv", GOOD_AND_BAD.encode(), content_type="text/csv")
+    posted = client.post(url, {"file": upload, "source": import_source.pk, "format": "csv"})
+    assert posted.status_code == 302 and "/admin/login/" in posted["Location"]
+    assert Response.objects.count() == 0
