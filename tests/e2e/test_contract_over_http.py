@@ -12,6 +12,8 @@ import pytest
 
 from tests.e2e.conftest import free_port, wait_until
 
+pytestmark = pytest.mark.e2e
+
 EXAMPLE = {
     "survey": "nps-2026",
     "external_id": "resp-000123",

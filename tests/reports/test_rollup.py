@@ -5,6 +5,7 @@ another segment or deleted, once a refresh has run (and for new answers, before)
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import random
 import threading
@@ -23,6 +24,7 @@ from reports.services import nps_rollup_rebuild, nps_rollup_refresh
 from surveys.models import Customer, Response
 from surveys.services import CustomerData, ResponseData, customer_upsert, response_ingest
 from tests import factories
+from tests.threads import join_all, start_all, wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -481,11 +483,7 @@ def test_concurrent_refreshes_and_rebuilds_count_every_answer_once():
         jobs = [nps_rollup_refresh, nps_rollup_refresh, nps_rollup_refresh]
         if round_ % 2:
             jobs.append(nps_rollup_rebuild)
-        threads = [threading.Thread(target=run, args=(job, at)) for job in jobs]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(30)
+        join_all(start_all([functools.partial(run, job, at) for job in jobs]), timeout=60)
         assert not errors
         state = ResponseRollupState.objects.get()
         assert state.response_id_mark == Response.objects.latest("pk").pk
@@ -495,6 +493,16 @@ def test_concurrent_refreshes_and_rebuilds_count_every_answer_once():
     # How many refreshes found the row locked (and skipped) depends on thread timing; that
     # a refresh skips is asserted deterministically in the next test.
     assert results and all(r is None or r.mark for r in results)
+
+
+def lock_waiters() -> int:
+    """Sessions of this database that PostgreSQL reports as waiting for a lock."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchone()[0]
 
 
 @pytest.mark.postgres
@@ -511,8 +519,7 @@ def test_a_refresh_does_not_wait_for_one_running_and_a_rebuild_does():
             release.wait(10)
         connection.close()
 
-    holder = threading.Thread(target=hold)
-    holder.start()
+    (holder,) = start_all([hold])
     assert locked.wait(10)
     try:
         assert nps_rollup_refresh(now=T0) is None
@@ -522,12 +529,12 @@ def test_a_refresh_does_not_wait_for_one_running_and_a_rebuild_does():
             rebuilt.append(nps_rollup_rebuild(now=T0))
             connection.close()
 
-        waiter = threading.Thread(target=rebuild)
-        waiter.start()
-        waiter.join(0.5)
-        assert rebuilt == []  # waiting for the lock
+        (waiter,) = start_all([rebuild])
+        # PostgreSQL says the rebuild is blocked on a lock: it waits instead of skipping.
+        wait_for(lock_waiters, 10, "the rebuild to wait for the lock")
+        assert rebuilt == []
     finally:
         release.set()
-        holder.join(10)
-    waiter.join(10)
+        join_all([holder], timeout=10)
+    join_all([waiter], timeout=10)
     assert rebuilt and rebuilt[0].rebuilt

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 
 import pytest
@@ -12,6 +13,7 @@ from accounts.models import User
 from notifications.models import Delivery, WebhookEndpoint
 from tests import factories
 from tests.sla.factories import policy_make, ticket_open
+from tests.threads import join_all, start_all
 from tickets.models import SlaClock, Team, TicketEvent
 from tickets.sla_sweep import sla_sweep
 
@@ -33,11 +35,7 @@ def run_in_threads(count: int, work) -> list:
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    join_all(start_all([functools.partial(target, i) for i in range(count)]), timeout=120)
     assert not errors, errors
     return results
 

@@ -21,6 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from tests.sla.factories import ticket_open
+from tests.threads import join_all, start_all
 from tickets import services, sla
 from tickets.models import EscalationLevel, SlaClock, Ticket
 from tickets.selectors import sla_state_q, ticket_queue
@@ -332,8 +333,7 @@ def test_sweep_never_waits_for_a_ticket_an_agent_holds(survey, source, team, pol
         finally:
             connection.close()
 
-    thread = threading.Thread(target=agent_action)
-    thread.start()
+    (thread,) = start_all([agent_action])
     assert held.wait(10)
     try:
         with connection.cursor() as cursor:
@@ -341,7 +341,7 @@ def test_sweep_never_waits_for_a_ticket_an_agent_holds(survey, source, team, pol
         result = sla_sweep(now=T0 + 45 * MIN)
     finally:
         release.set()
-        thread.join(30)
+        join_all([thread], timeout=30)
         with connection.cursor() as cursor:
             cursor.execute("RESET lock_timeout")
     assert result.warnings == 1
