@@ -167,3 +167,31 @@ def test_roles_exist_with_model_permissions(db):
     assert "delete_ticket" not in names(agent)
     assert names(agent) < names(manager)
     assert {"add_routingrule", "delete_ticket", "change_resolutioncode"} <= names(admin)
+
+
+def test_claim_service_refuses_an_agent_of_another_team(world):
+    """The service checks the team itself: the API's scoping is not its only guard."""
+    from tickets.exceptions import NotAllowed
+
+    ticket = open_ticket(world, unassigned=True)
+    with pytest.raises(NotAllowed):
+        services.ticket_claim(ticket=ticket, by=world.agent_b)
+    assert Ticket.objects.get(pk=ticket.pk).assignee_id is None
+    assert not ticket.events.filter(kind="assigned").exists()
+    services.ticket_claim(ticket=ticket, by=world.agent_a)  # a member of the team may
+    assert Ticket.objects.get(pk=ticket.pk).assignee_id == world.agent_a.pk
+
+
+def test_manager_cannot_move_a_ticket_to_a_team_they_do_not_manage(world, api):
+    ticket = open_ticket(world)
+    assert world.team_b.manager_id != world.manager.pk
+    api.force_authenticate(world.manager)
+    refused = api.post(
+        f"/api/v1/tickets/{ticket.pk}/assign/",
+        {"assignee": world.agent_b.pk, "team": world.team_b.pk},
+        format="json",
+    )
+    assert refused.status_code == 403, refused.content
+    assert "team" in refused.json()["errors"]
+    unchanged = Ticket.objects.get(pk=ticket.pk)
+    assert (unchanged.team_id, unchanged.assignee_id) == (ticket.team_id, ticket.assignee_id)
