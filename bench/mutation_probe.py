@@ -96,6 +96,10 @@ MUTANTS: dict[str, list[tuple[str, str, str, str, tuple[str, ...]]]] = {
         ("transition-waiting-to-closed", "closed is reachable only from resolved",
          "    Status.WAITING_ON_CUSTOMER: (Status.IN_PROGRESS, Status.RESOLVED),",
          "    Status.WAITING_ON_CUSTOMER: (Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED),",
+         ("tests/queue/test_status_and_contacts.py", "tests/queue/test_bad_input.py")),
+        ("transition-resolved-to-waiting", "a resolved ticket is reopened, not set to waiting",
+         "    Status.RESOLVED: (Status.CLOSED, Status.IN_PROGRESS),",
+         "    Status.RESOLVED: (Status.CLOSED, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER),",
          ("tests/web/test_actions.py", "tests/queue/test_status_and_contacts.py")),
     ],
     "integrations/admin.py": [
@@ -270,7 +274,7 @@ def pytest_run(repo: Path, tests, timeout: int, select: str = "") -> tuple[int, 
     failed = [
         line.split()[1]
         for line in done.stdout.splitlines()
-        if line.startswith(("FAILED ", "ERROR ")) and len(line.split()) > 1
+        if line.startswith(("FAILED tests/", "ERROR tests/"))  # the summary, not a log line
     ]
     return done.returncode, (failed[0] if failed else "")
 

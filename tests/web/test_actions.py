@@ -100,12 +100,18 @@ def test_status_change_and_invalid_transition(agent_client, desk):
     assert act(agent_client, ticket, "status", {"status": "waiting_on_customer"}).status_code == 302
     ticket.refresh_from_db()
     assert ticket.status == Status.WAITING_ON_CUSTOMER
+    # An invalid transition: a resolved ticket cannot be put to waiting (reopen it first).
+    from tickets.models import ResolutionCode
+
+    code = ResolutionCode.objects.get(code="unreachable")
+    assert act(agent_client, ticket, "resolve", {"code": code.pk}).status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status == Status.RESOLVED
     events = ticket.events.count()
-    # closed is reachable only from resolved: refused, and nothing changes
-    refused = act(agent_client, ticket, "status", {"status": "closed"})
+    refused = act(agent_client, ticket, "status", {"status": "waiting_on_customer"})
     assert 400 <= refused.status_code < 500
     ticket.refresh_from_db()
-    assert ticket.status == Status.WAITING_ON_CUSTOMER
+    assert ticket.status == Status.RESOLVED
     assert ticket.events.count() == events
 
 
