@@ -246,6 +246,16 @@ def test_wrong_source_key_is_a_401(api, survey, source_key):
     assert post(api, detractor_payload()).status_code == 401
 
 
+def test_key_with_a_real_prefix_but_the_wrong_rest_is_a_401(api, survey, source_key):
+    """The stored prefix only finds the candidate; the whole key must match its hash."""
+    tail = "".join("a" if c != "a" else "b" for c in source_key[12:])
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {source_key[:12]}{tail}")
+    assert post(api, detractor_payload()).status_code == 401
+    assert Response.objects.count() == 0
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {source_key}")
+    assert post(api, detractor_payload()).status_code == 201  # the real key still works
+
+
 def test_inactive_source_key_is_a_401(api, survey, source, source_key):
     source.is_active = False
     source.save()

@@ -39,6 +39,8 @@ def test_first_contact_moves_new_to_in_progress_and_meets_the_clock(world):
         (["in_progress", "waiting_on_customer", "in_progress"], True),
         (["waiting_on_customer", "in_progress"], True),
         (["in_progress", "new"], False),
+        (["waiting_on_customer", "closed"], False),  # closed only from resolved
+        (["in_progress", "closed"], False),
         (["resolved"], False),  # resolving has its own action
         (["closed"], False),
     ],
