@@ -77,7 +77,10 @@ class QueueFilterForm(forms.Form):
 
 class ContactAttemptForm(forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), choices=ContactChannel.choices)
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=ContactAttempt.Outcome.choices)
+    # No preselected outcome: one careless click must not record a success.
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=[("", "—"), *ContactAttempt.Outcome.choices]
+    )
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )

@@ -23,6 +23,7 @@ class TicketEvent(models.Model):
         SLA_WARNING = "sla_warning", _("SLA at risk")
         SLA_BREACHED = "sla_breached", _("SLA breached")
         SLA_MET = "sla_met", _("SLA met")
+        SLA_BREACH_WITHDRAWN = "sla_breach_withdrawn", _("SLA breach withdrawn")
         ESCALATED = "escalated", _("Escalated")
         RERATE_INVITED = "rerate_invited", _("Invited to rate again")
         RERATED = "rerated", _("Customer rated again")
