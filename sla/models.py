@@ -112,6 +112,7 @@ class SlaPolicy(models.Model):
     warning_lead_minutes = models.PositiveIntegerField(
         _("warn this many minutes before the deadline"), null=True, blank=True
     )
+
     class FirstContactMeets(models.TextChoices):
         ANY_ATTEMPT = "any_attempt", _("Any contact attempt")
         REACHED = "reached", _("A reached customer (reached or callback requested)")

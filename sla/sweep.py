@@ -110,9 +110,7 @@ def _escalate(
         data["reassigned"] = {"from": ticket.assignee_id, "to": manager.pk}
         Ticket.objects.filter(pk=ticket.pk).update(assignee=manager)
         ticket.assignee = manager
-    event_record(
-        ticket=ticket, kind=TicketEvent.Kind.ESCALATED, data=data, at=at, backdated=True
-    )
+    event_record(ticket=ticket, kind=TicketEvent.Kind.ESCALATED, data=data, at=at, backdated=True)
     clock.escalation_level = level.level
     sla_notify.escalation_notify(clock, ticket, level=level.level, users=users, outbox=outbox)
 

@@ -32,6 +32,4 @@ def event_record(
         )
         if latest is not None and latest > at:
             at = latest
-    return TicketEvent.objects.create(
-        ticket=ticket, kind=kind, actor=actor, data=data or {}, at=at
-    )
+    return TicketEvent.objects.create(ticket=ticket, kind=kind, actor=actor, data=data or {}, at=at)

@@ -253,4 +253,6 @@ def contact_outcome_choices(*, channel: str) -> list[dict]:
 
 def contact_outcomes_by_channel() -> dict[str, list[dict]]:
     """Every channel's outcomes (for a form that switches its choices with the channel)."""
-    return {str(channel): contact_outcome_choices(channel=channel) for channel in OUTCOMES_BY_CHANNEL}
+    return {
+        str(channel): contact_outcome_choices(channel=channel) for channel in OUTCOMES_BY_CHANNEL
+    }

@@ -6,26 +6,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sla', '0002_initial'),
+        ("sla", "0002_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='slaclock',
-            name='held_by',
-            field=models.ForeignKey(blank=True, help_text='Who held the ticket when the clock was met or breached.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='held by'),
+            model_name="slaclock",
+            name="held_by",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Who held the ticket when the clock was met or breached.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="held by",
+            ),
         ),
         migrations.AddField(
-            model_name='slaclock',
-            name='logged_late',
-            field=models.BooleanField(default=False, help_text='Met on time, but the work was recorded only after the deadline.', verbose_name='logged after the deadline'),
+            model_name="slaclock",
+            name="logged_late",
+            field=models.BooleanField(
+                default=False,
+                help_text="Met on time, but the work was recorded only after the deadline.",
+                verbose_name="logged after the deadline",
+            ),
         ),
         migrations.AddField(
-            model_name='slapolicy',
-            name='first_contact_meets',
-            field=models.CharField(choices=[('any_attempt', 'Any contact attempt'), ('reached', 'A reached customer (reached or callback requested)')], default='any_attempt', help_text="With 'a reached customer', failed attempts keep the clock running.", max_length=16, verbose_name='first contact is met by'),
+            model_name="slapolicy",
+            name="first_contact_meets",
+            field=models.CharField(
+                choices=[
+                    ("any_attempt", "Any contact attempt"),
+                    ("reached", "A reached customer (reached or callback requested)"),
+                ],
+                default="any_attempt",
+                help_text="With 'a reached customer', failed attempts keep the clock running.",
+                max_length=16,
+                verbose_name="first contact is met by",
+            ),
         ),
     ]

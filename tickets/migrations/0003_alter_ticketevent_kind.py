@@ -4,15 +4,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tickets', '0002_seed_resolution_taxonomy'),
+        ("tickets", "0002_seed_resolution_taxonomy"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='ticketevent',
-            name='kind',
-            field=models.CharField(choices=[('created', 'Ticket opened'), ('response_attached', 'Another answer attached'), ('assigned', 'Assignment changed'), ('status_changed', 'Status changed'), ('priority_changed', 'Priority changed'), ('contact_logged', 'Contact attempt logged'), ('contact_overflow', 'Customer contacted too often'), ('callback_due', 'Callback due'), ('resolved', 'Resolved'), ('reopened', 'Reopened'), ('closed', 'Closed'), ('sla_warning', 'SLA at risk'), ('sla_breached', 'SLA breached'), ('sla_met', 'SLA met'), ('sla_breach_withdrawn', 'SLA breach withdrawn'), ('escalated', 'Escalated'), ('rerate_invited', 'Invited to rate again'), ('rerated', 'Customer rated again'), ('note', 'Note')], max_length=32, verbose_name='what'),
+            model_name="ticketevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("created", "Ticket opened"),
+                    ("response_attached", "Another answer attached"),
+                    ("assigned", "Assignment changed"),
+                    ("status_changed", "Status changed"),
+                    ("priority_changed", "Priority changed"),
+                    ("contact_logged", "Contact attempt logged"),
+                    ("contact_overflow", "Customer contacted too often"),
+                    ("callback_due", "Callback due"),
+                    ("resolved", "Resolved"),
+                    ("reopened", "Reopened"),
+                    ("closed", "Closed"),
+                    ("sla_warning", "SLA at risk"),
+                    ("sla_breached", "SLA breached"),
+                    ("sla_met", "SLA met"),
+                    ("sla_breach_withdrawn", "SLA breach withdrawn"),
+                    ("escalated", "Escalated"),
+                    ("rerate_invited", "Invited to rate again"),
+                    ("rerated", "Customer rated again"),
+                    ("note", "Note"),
+                ],
+                max_length=32,
+                verbose_name="what",
+            ),
         ),
     ]
