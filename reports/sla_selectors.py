@@ -189,7 +189,7 @@ def sla_report(
     for row in rows:
         for what in ("met", "breached", "logged_late"):
             counts[row["kind"]][what] += row[what]
-        if by_assignee and row["holder"] is not None:
+        if by_assignee and row["holder"] is not None and (row["met"] or row["breached"]):
             agent = agents.setdefault(row["holder"], {"met": 0, "breached": 0})
             agent["met"] += row["met"]
             agent["breached"] += row["breached"]
