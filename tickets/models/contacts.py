@@ -100,7 +100,7 @@ OUTCOMES_BY_CHANNEL: dict[str, list[tuple[str, str]]] = {
         (_O.DECLINED, _("Replied: declined")),
     ],
     ContactChannel.MEETING: [
-        (_O.REACHED, _("Met")),
+        (_O.REACHED, _("Met in person")),
         (_O.NO_ANSWER, _("Did not come")),
         (_O.CALLBACK_REQUESTED, _("Asked to call back")),
         (_O.DECLINED, _("Declined to talk")),
