@@ -182,3 +182,28 @@ def test_a_met_clock_counts_for_its_holder_at_the_time(held, agent, manager, tea
     assert clock(held).held_by == agent
     report = sla_report(scope=TicketScope(), period=Period(), now=minutes(20), by_assignee=True)
     assert report["by_assignee"] == {agent.pk: {"met": 1, "breached": 0}}
+
+
+def test_the_withdrawal_reads_as_a_sentence_in_the_viewers_zone_and_language(held, agent):
+    from django.utils import timezone, translation
+
+    sla_sweep(now=minutes(90))
+    contacts.contact_attempt_log(
+        ticket=held,
+        by=agent,
+        channel="phone",
+        outcome="reached",
+        occurred_at=minutes(30),
+        now=minutes(120),
+    )
+    event = held.events.get(kind=TicketEvent.Kind.SLA_BREACH_WITHDRAWN)
+    with timezone.override("Europe/Moscow"):
+        with translation.override("en"):
+            assert event.breach_withdrawn_text() == (
+                "First contact at 12:30 was logged after the deadline (13:00): "
+                "met on time, breach withdrawn."
+            )
+        with translation.override("ru"):
+            assert event.breach_withdrawn_text().startswith(
+                "Первый контакт в 12:30 записан после срока (13:00)"
+            )
