@@ -256,3 +256,14 @@ def contact_outcomes_by_channel() -> dict[str, list[dict]]:
     return {
         str(channel): contact_outcome_choices(channel=channel) for channel in OUTCOMES_BY_CHANNEL
     }
+
+
+def first_contact_pending(*, ticket: Ticket) -> dict | None:
+    """For the ticket page's next-step hint: attempts were made but the first-contact clock
+    still runs (a "reached customer" policy and nobody reached yet) → {"attempts", "try_by"}
+    (the clock's deadline, None when paused); None otherwise. Uses prefetched rows."""
+    clock = next((c for c in ticket.clocks.all() if c.kind == "first_contact"), None)
+    attempts = len(ticket.contact_attempts.all())
+    if clock is None or clock.met_at is not None or not attempts:
+        return None
+    return {"attempts": attempts, "try_by": None if clock.paused_at else clock.due_at}

@@ -31,7 +31,12 @@ from sla.models import SlaClock
 from surveys.models import Response
 from tickets.models import OPEN_STATUSES, Resolution, Status, Team, Ticket
 from tickets.queries import sla_state_q
-from tickets.selectors import customer_contact_window, teams_managed_by, ticket_queue
+from tickets.selectors import (
+    customer_contact_window,
+    first_contact_pending,
+    teams_managed_by,
+    ticket_queue,
+)
 from web.dashboard_scope import compliance_note, dashboard_nps, queue_links
 
 QUEUE_VIEWS = ("mine", "team", "all")
@@ -95,6 +100,7 @@ class TicketPage:
     attached: list
     history: list
     previous_tickets: list
+    first_contact_pending: dict | None = None  # attempts made, customer not reached yet
 
 
 def ticket_page(*, ticket: Ticket) -> TicketPage:
@@ -118,6 +124,7 @@ def ticket_page(*, ticket: Ticket) -> TicketPage:
             .exclude(pk=ticket.pk)
             .order_by("-created_at")[:20]
         ),
+        first_contact_pending=first_contact_pending(ticket=ticket),
     )
 
 

@@ -105,3 +105,17 @@ def test_channel_outcomes_use_the_channels_words_in_both_languages(db):
         all_ru = [o["label"] for options in contact_outcomes_by_channel().values() for o in options]
     assert email_ru["reached"] == "Ответил"
     assert all(not any("a" <= ch.lower() <= "z" for ch in label) for label in all_ru), all_ru
+
+
+def test_the_next_step_says_not_reached_yet_and_by_when(world, policy):
+    from tickets.selectors import first_contact_pending
+
+    policy.first_contact_meets = SlaPolicy.FirstContactMeets.REACHED
+    policy.save()
+    ticket = open_ticket(world, now=NOW)
+    assert first_contact_pending(ticket=ticket) is None  # nothing tried yet
+    log(ticket, world.agent_a, "no_answer", 10)
+    pending = first_contact_pending(ticket=Ticket.objects.get(pk=ticket.pk))
+    assert pending == {"attempts": 1, "try_by": first_clock(ticket).due_at}
+    log(ticket, world.agent_a, "reached", 20)
+    assert first_contact_pending(ticket=Ticket.objects.get(pk=ticket.pk)) is None
