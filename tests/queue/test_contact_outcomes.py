@@ -119,3 +119,14 @@ def test_the_next_step_says_not_reached_yet_and_by_when(world, policy):
     assert pending == {"attempts": 1, "try_by": first_clock(ticket).due_at}
     log(ticket, world.agent_a, "reached", 20)
     assert first_contact_pending(ticket=Ticket.objects.get(pk=ticket.pk)) is None
+
+
+def test_the_ticket_page_hint_says_not_reached_yet(world, policy, client):
+    policy.first_contact_meets = SlaPolicy.FirstContactMeets.REACHED
+    policy.save()
+    ticket = open_ticket(world, now=NOW)
+    log(ticket, world.agent_a, "no_answer", 10)
+    client.force_login(world.agent_a)
+    page = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert "Not reached yet: try again by" in page
+    assert "Contacted. When the issue is settled" not in page
