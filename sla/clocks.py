@@ -155,6 +155,7 @@ def clock_schedule(clock: SlaClock, policy: SlaPolicy, start: dt.datetime) -> No
     clock.warned_at = clock.breached_at = clock.met_at = clock.paused_at = None
     clock.paused_seconds = 0
     clock.escalation_level = 0
+    clock.held_by_id, clock.logged_late = None, False
     clock.next_check_at = clock.warn_at
 
 

@@ -207,3 +207,23 @@ def test_the_withdrawal_reads_as_a_sentence_in_the_viewers_zone_and_language(hel
             assert event.breach_withdrawn_text().startswith(
                 "Первый контакт в 12:30 записан после срока (13:00)"
             )
+
+
+def test_reopening_starts_a_resolution_clock_with_no_holder_or_mark(held, agent):
+    from tickets.services import lifecycle
+
+    contacts.contact_attempt_log(
+        ticket=held, by=agent, channel="phone", outcome="reached", now=minutes(10)
+    )
+    sla_sweep(now=minutes(250))
+    resolving.ticket_resolve(
+        ticket=held, by=agent, code="resolved_fixed", resolved_at=minutes(200), now=minutes(260)
+    )
+    assert clock(held, "resolution").logged_late is True
+    lifecycle.ticket_reopen(ticket=held, by=agent, reason="Still broken", now=minutes(300))
+    resolution = clock(held, "resolution")
+    assert (resolution.state, resolution.logged_late, resolution.held_by) == (
+        "running",
+        False,
+        None,
+    )
