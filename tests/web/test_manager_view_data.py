@@ -135,3 +135,15 @@ def test_dashboard_compliance_follows_who_held_the_ticket(desk):
     assert held_by is not None and rows[held_by].breached >= 1
     assert colleague.pk not in rows or rows[colleague.pk].breached == 0
     assert "held the ticket" in data["compliance_note"]
+
+
+def test_the_dashboard_page_titles_the_nps_scope_and_links_breaches(manager_client, desk):
+    page = manager_client.get(reverse("dashboard"), {"team": desk.team_a.pk}).content.decode()
+    assert "NPS, team Customer care" in page
+    assert "whoever held the ticket" in page
+    link = (
+        f'href="{reverse("queue", kwargs={"view": "all"})}?sla=breached&amp;team={desk.team_a.pk}"'
+    )
+    assert link in page
+    page = manager_client.get(reverse("dashboard")).content.decode()
+    assert "NPS, all teams" in page
