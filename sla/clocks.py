@@ -193,12 +193,17 @@ def clock_meet(
     clock = ticket.clocks.select_for_update().filter(kind=kind).first()
     if clock is None or (clock.met_at is not None and clock.met_at <= at):
         return clock
-    if clock.met_at is None:
+    already_met = clock.met_at is not None
+    if already_met and clock.breached_at is None:
+        # met on time before: only the time moves back, logged as it was
+        clock.met_at = at
+        clock.save(update_fields=["met_at"])
+        return clock
+    if already_met:
+        late = at > clock.due_at
+    else:
         # A paused clock had time left when it paused (clocks_pause) and none has run since.
         late = clock.paused_at is None and at > clock.due_at
-    else:
-        late = at > clock.due_at
-    already_met = clock.met_at is not None
     clock.met_at = at
     clock.paused_at = None
     clock.next_check_at = None
@@ -208,14 +213,13 @@ def clock_meet(
     else:
         if clock.breached_at is not None:
             clock_breach_withdraw(clock, ticket=ticket, at=at, now=now)
-        if not already_met:  # met before too: only the time moves back
-            event_record(
-                ticket=ticket,
-                kind=TicketEvent.Kind.SLA_MET,
-                data={"clock": clock.kind, "due_at": clock.due_at.isoformat()},
-                at=at,
-                backdated=True,
-            )
+        event_record(
+            ticket=ticket,
+            kind=TicketEvent.Kind.SLA_MET,
+            data={"clock": clock.kind, "due_at": clock.due_at.isoformat()},
+            at=at,
+            backdated=True,
+        )
         clock.logged_late = now > clock.due_at
         clock.held_by_id = ticket.assignee_id
     clock.state = SlaClock.State.BREACHED if clock.breached_at else SlaClock.State.MET

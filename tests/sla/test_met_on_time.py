@@ -227,3 +227,20 @@ def test_reopening_starts_a_resolution_clock_with_no_holder_or_mark(held, agent)
         False,
         None,
     )
+
+
+def test_an_earlier_attempt_logged_later_does_not_mark_an_on_time_clock_logged_late(held, agent):
+    contacts.contact_attempt_log(
+        ticket=held, by=agent, channel="phone", outcome="reached", now=minutes(40)
+    )
+    contacts.contact_attempt_log(
+        ticket=held,
+        by=agent,
+        channel="phone",
+        outcome="no_answer",
+        occurred_at=minutes(20),
+        now=minutes(90),
+    )
+    first = clock(held)
+    assert (first.state, first.met_at, first.logged_late) == ("met", minutes(20), False)
+    assert held.events.filter(kind=TicketEvent.Kind.SLA_MET).count() == 1
