@@ -244,7 +244,7 @@ class SlaClock(models.Model):
             # alone (PostgreSQL index-only scans; other databases ignore include).
             models.Index(
                 fields=["ticket", "kind"],
-                include=["due_at", "met_at", "breached_at", "paused_at"],
+                include=["due_at", "met_at", "breached_at", "paused_at", "logged_late", "held_by"],
                 name="sla_clock_report_idx",
             ),
             models.Index(
