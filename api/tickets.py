@@ -222,6 +222,7 @@ class TicketResolveView(TicketActionView):
             root_cause=data.get("root_cause") or None,
             note=data.get("note", ""),
             goodwill=dict(goodwill) if goodwill else None,
+            resolved_at=data.get("resolved_at"),
         )
 
 

@@ -64,6 +64,10 @@ class QueueFilterForm(forms.Form):
         empty_label=_("Any survey"),
     )
     segment = forms.CharField(label=_("Segment"), required=False, max_length=64)
+    # the dashboard's tiles link here with their team filter
+    team = forms.ModelChoiceField(
+        label=_("Team"), required=False, queryset=Team.objects.all(), empty_label=_("Any team")
+    )
 
     def __init__(self, *args, segments=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -77,7 +81,10 @@ class QueueFilterForm(forms.Form):
 
 class ContactAttemptForm(forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), choices=ContactChannel.choices)
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=ContactAttempt.Outcome.choices)
+    # No preselected outcome: one careless click must not record a success.
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=[("", "—"), *ContactAttempt.Outcome.choices]
+    )
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )

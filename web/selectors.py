@@ -33,11 +33,13 @@ from tickets.models import OPEN_STATUSES, Resolution, Status, Team, Ticket
 from tickets.queries import sla_state_q
 from tickets.selectors import (
     customer_contact_window,
+    first_contact_pending,
     responses_visible_to,
     teams_managed_by,
     ticket_queue,
     tickets_visible_to,
 )
+from web.dashboard_scope import compliance_note, dashboard_nps, queue_links
 
 QUEUE_VIEWS = ("mine", "team", "all")
 
@@ -102,6 +104,7 @@ class TicketPage:
     previous_tickets: list
     hidden_answers: int = 0
     hidden_tickets: int = 0
+    first_contact_pending: dict | None = None  # attempts made, customer not reached yet
 
 
 def ticket_page(*, ticket: Ticket, user=None) -> TicketPage:
@@ -130,6 +133,7 @@ def ticket_page(*, ticket: Ticket, user=None) -> TicketPage:
         previous_tickets=previous,
         hidden_answers=hidden_answers,
         hidden_tickets=hidden_tickets,
+        first_contact_pending=first_contact_pending(ticket=ticket),
     )
 
 
@@ -167,8 +171,6 @@ def nearest_clock(ticket: Ticket):
 def dashboard_data(
     *, teams: QuerySet[Team], team: Team | None, survey, segment, period: Period, now=None
 ) -> dict:
-    from reports.selectors import nps_report
-
     now = now or timezone.now()
     # The teams come from the view (the ones the user manages), so they are in the
     # user's scope already; the numbers filter on the ticket's own columns.
@@ -223,7 +225,7 @@ def dashboard_data(
         .annotate(n=Count("pk"))
         .order_by("-n")[:500]
     )
-    nps = nps_report(survey=survey, segment=segment, period=period, interval="week")
+    nps, nps_scope = dashboard_nps(team=team, survey=survey, segment=segment, period=period)
     return {
         "by_state": by_state,
         "at_risk": at_risk,
@@ -241,6 +243,9 @@ def dashboard_data(
         "fc_hist": [tickets_figures[f"fc_{i}"] for i in range(len(DURATION_BUCKETS))],
         "res_hist": [tickets_figures[f"res_{i}"] for i in range(len(DURATION_BUCKETS))],
         "nps": nps,
+        "nps_scope": nps_scope,
+        "compliance_note": compliance_note(),
+        "links": queue_links(team=team),
         "now": now,
     }
 

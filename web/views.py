@@ -58,6 +58,9 @@ def _segments() -> list[str]:
 
 @login_required
 def home(request):
+    """Where a login lands: managers on their dashboard, agents on their own queue."""
+    if _is_manager(request.user):
+        return redirect("dashboard")
     return redirect("queue", view="mine")
 
 

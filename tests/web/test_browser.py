@@ -87,7 +87,7 @@ def login(page, live_server, username):
     page.get_by_label(re.compile("Username|Имя пользователя")).fill(username)
     page.get_by_label(re.compile("^(Password|Пароль)$")).fill("pass-Word-123")
     page.locator("form button[type=submit].primary").click()
-    page.wait_for_url(re.compile(r"/queue/mine/"))
+    page.wait_for_url(re.compile(r"/queue/mine/|/dashboard/"))  # agents | managers
 
 
 def test_agent_opens_most_urgent_ticket_logs_contact_and_resolves(page, live_server, e2e_desk):

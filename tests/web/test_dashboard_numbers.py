@@ -274,7 +274,18 @@ def test_reports_api_gives_the_dashboards_numbers(api, settings):
         nps = api.get("/api/v1/reports/nps/", {"start": start.isoformat()}).json()
     assert sla["tickets_opened"] > 5
     assert sla == d["sla"]
-    assert nps["overall"] == d["nps"]["overall"]
+    # the NPS tile follows the team filter (its scope says so); unfiltered it is the API's
+    assert d["nps_scope"]["kind"] == "team"
+    every = dashboard_data(
+        teams=teams_managed_by(manager),
+        team=None,
+        survey=None,
+        segment=None,
+        period=Period(start=start),
+        now=NOW,
+    )
+    assert every["nps_scope"]["kind"] == "all_teams"
+    assert nps["overall"] == every["nps"]["overall"]
     assert [row["period_start"] for row in nps["series"]] == [
-        row["period_start"].isoformat() for row in d["nps"]["series"]
+        row["period_start"].isoformat() for row in every["nps"]["series"]
     ]

@@ -11,6 +11,8 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from sla.badges import clock_badge_data, ticket_badge_data
+
 register = template.Library()
 
 
@@ -59,6 +61,10 @@ def sla_badge(due_at=None, warn_at=None, paused=False, now=None, kind=""):
 @register.inclusion_tag("web/_sla_badge.html")
 def clock_badge(clock, now=None):
     now = now or timezone.now()
+    return {**_clock_badge(clock, now), "badge": clock_badge_data(clock, now)}
+
+
+def _clock_badge(clock, now):
     if clock.met_at:
         state = "late" if clock.breached_at or clock.met_at > clock.due_at else "met"
         return {"state": state, "left": None, "due_at": clock.due_at, "met_at": clock.met_at}
@@ -80,9 +86,10 @@ def ticket_badge(ticket, now=None):
 
     clock = nearest_clock(ticket)
     if clock == "paused":
-        return {"state": "paused", "left": None, "due_at": None}
+        badge = ticket_badge_data(list(ticket.clocks.all()), now or timezone.now())
+        return {"state": "paused", "left": None, "due_at": None, "badge": badge}
     if clock is None:
-        return {"state": "none", "left": None, "due_at": None}
+        return {"state": "none", "left": None, "due_at": None, "badge": None}
     return clock_badge(clock, now)
 
 
