@@ -161,7 +161,11 @@ class ReopenForm(forms.Form):
 
 
 class BulkAssignForm(forms.Form):
-    tickets = forms.ModelMultipleChoiceField(label=_("Tickets"), queryset=Ticket.objects.none())
+    tickets = forms.ModelMultipleChoiceField(
+        label=_("Tickets"),
+        queryset=Ticket.objects.none(),
+        error_messages={"required": _("tick at least one ticket in the list to reassign.")},
+    )
     assignee = UserChoiceField(
         label=_("Assign to"),
         required=False,

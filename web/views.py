@@ -120,9 +120,10 @@ def bulk_assign(request):
     )
     back = _safe_next(request, reverse("queue", kwargs={"view": "all"}))
     if not form.is_valid():
-        for errors in form.errors.values():
+        for name, errors in form.errors.items():
+            label = form.fields[name].label if name in form.fields else ""
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, f"{label}: {error}" if label else error)
         return HttpResponseRedirect(back)
     done, failed = 0, []
     for ticket in form.cleaned_data["tickets"]:

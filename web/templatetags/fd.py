@@ -11,7 +11,17 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from feedback_desk.datetimes import moment_format
+
 register = template.Library()
+
+
+@register.filter
+def moment(value, kind: str = "") -> str:
+    """The one way a page shows a date-time: `{{ x|moment }}`, `{{ x|moment:"date" }}`."""
+    return moment_format(
+        value, kind="SHORT_DATE_FORMAT" if kind == "date" else "SHORT_DATETIME_FORMAT"
+    )
 
 
 @register.filter
@@ -206,7 +216,7 @@ def nps_chart(series, title=""):
                     '<text class="tick" x="{:.1f}" y="{}" text-anchor="middle">{}</text>',
                     PAD + i * step + step / 2,
                     H - 10,
-                    formats.date_format(series[i]["period_start"], "SHORT_DATE_FORMAT"),
+                    moment_format(series[i]["period_start"], kind="SHORT_DATE_FORMAT"),
                 )
             )
     return _svg(mark_safe("".join(parts)), title or _("NPS by week"))
