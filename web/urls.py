@@ -23,6 +23,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(template_name="web/password_change_done.html"),
         name="password_change_done",
     ),
+    path("accounts/profile/", views.profile, name="profile"),
     path("language/", views.language, name="language"),
     path("queue/bulk-assign/", views.bulk_assign, name="bulk-assign"),
     path("queue/<str:view>/", views.queue, name="queue"),

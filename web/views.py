@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,6 +23,7 @@ from reports import params as report_params
 from reports.selectors import NPS_BAND_LABELS, Period, responses_filtered
 from surveys.models import Customer
 from tickets.exceptions import TicketActionError
+from tickets.models import Status
 from tickets.selectors import (
     teams_managed_by,
     teams_worked_by,
@@ -30,8 +32,8 @@ from tickets.selectors import (
 )
 from tickets.selectors import ticket_detail as ticket_detail_select
 from tickets.services import assignment, contacts, lifecycle, resolving
-from web import export, forms, selectors
-from web.services import user_language_set
+from web import export, forms, labels, selectors
+from web.services import user_language_set, user_preferences_set
 
 
 def _is_htmx(request) -> bool:
@@ -166,7 +168,9 @@ def _ticket_forms(request, ticket, bound: dict | None = None):
             },
         ),
         "status": forms.StatusForm(prefix="status"),
-        "resolve": forms.ResolveForm(prefix="resolve"),
+        "resolve": forms.ResolveForm(
+            prefix="resolve", declined=selectors.customer_declined(ticket)
+        ),
         "assign": forms.AssignForm(
             prefix="assign",
             teams=teams,
@@ -179,11 +183,25 @@ def _ticket_forms(request, ticket, bound: dict | None = None):
     return forms_
 
 
+def _composer_open(open_form: str, contacted: bool) -> dict:
+    """One composer action open at a time: the one with errors, else the likely next step."""
+    if open_form in ("contact", "status", "resolve"):
+        return {open_form: True}
+    if open_form:
+        return {}
+    return {"resolve": True} if contacted else {"contact": True}
+
+
 def _ticket_render(request, ticket, bound=None, status=200, open_form=""):
     now = timezone.now()
     data = selectors.ticket_page(ticket=ticket)
     local, window_open = selectors.customer_local_time(ticket, now)
+    prev_pk, next_pk = selectors.queue_neighbours(user=request.user, ticket_pk=ticket.pk)
     context = {
+        "composer_open": _composer_open(open_form, bool(data.contacts)),
+        "sentences": labels.event_sentences(data.events),
+        "prev_pk": prev_pk,
+        "next_pk": next_pk,
         "p": data,
         "t": ticket,
         "now": now,
@@ -207,7 +225,9 @@ def _do_claim(request, ticket, form):
     return _("You took this ticket.")
 
 
+@transaction.atomic
 def _do_contact(request, ticket, form):
+    """Logs the attempt; a reached customer means the work is back with us (in progress)."""
     d = form.cleaned_data
     contacts.contact_attempt_log(
         ticket=ticket,
@@ -219,6 +239,9 @@ def _do_contact(request, ticket, form):
         callback_at=d["callback_at"],
         idempotency_key=d["idempotency_key"] or None,
     )
+    ticket.refresh_from_db(fields=["status"])
+    if d["outcome"] == "reached" and ticket.status == Status.WAITING_ON_CUSTOMER:
+        lifecycle.ticket_status_set(ticket=ticket, by=request.user, status=Status.IN_PROGRESS)
     return _("Contact attempt logged.")
 
 
@@ -285,6 +308,8 @@ def ticket_action(request, pk: int, action: str):
     form = None
     if form_class is not None:
         kwargs = {"prefix": action}
+        if form_class is forms.ResolveForm:
+            kwargs["declined"] = selectors.customer_declined(ticket)
         if form_class is forms.AssignForm:
             kwargs.update(
                 teams=teams_worked_by(request.user),
@@ -346,7 +371,14 @@ def dashboard(request):
         "d": data,
         "now": now,
         "band_label": NPS_BAND_LABELS.get(overall["band"], ""),
-        "bucket_labels": ["<1 h", "1–4 h", "4–24 h", "1–3 d", "3–7 d", ">7 d"],
+        "bucket_labels": [
+            _("under 1 h"),
+            _("1–4 h"),
+            _("4–24 h"),
+            _("1–3 days"),
+            _("3–7 days"),
+            _("over 7 days"),
+        ],
         "nps_bands": getattr(settings, "NPS_BANDS", {"excellent": 50, "good": 10}),
     }
     return render(request, "web/dashboard.html", context)
@@ -378,6 +410,23 @@ def export_responses(request):
         return HttpResponseBadRequest(f"{exc.param}: {exc.message}")
     qs = responses_filtered(survey=survey, segment=segment, period=period)
     return export.csv_response("responses.csv", export.RESPONSE_HEADER, export.response_rows(qs))
+
+
+@login_required
+def profile(request):
+    """Language, time zone and date format: how the desk talks to this person."""
+    form = forms.ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        user_preferences_set(
+            user=request.user,
+            language=d["language"],
+            time_zone=d["time_zone"],
+            date_style=d["date_style"],
+        )
+        messages.success(request, _("Preferences saved."))
+        return redirect("profile")
+    return render(request, "web/profile.html", {"form": form}, status=422 if form.errors else 200)
 
 
 @require_POST
