@@ -112,6 +112,13 @@ def taxonomy(obj) -> str:
 
 
 @register.filter
+def tel(phone) -> str:
+    """A phone number as a tel: link wants it: digits and a leading plus."""
+    digits = "".join(ch for ch in str(phone or "") if ch.isdigit())
+    return f"+{digits}" if str(phone or "").strip().startswith("+") else digits
+
+
+@register.filter
 def segment(code) -> str:
     from web.labels import segment_label
 
