@@ -16,14 +16,14 @@ pytestmark = pytest.mark.django_db
 
 
 def composer_open(html: str) -> list[str]:
-    return re.findall(r'<details class="action" id="act-(\w+)" name="composer"[^>]*\bopen\b', html)
+    return re.findall(r'<details class="action" id="act-(\w+)" data-group="composer"[^>]*\bopen\b', html)
 
 
 def test_one_composer_action_is_open_at_a_time(agent_client, desk):
     ticket = desk.tickets[0]
     html = agent_client.get(f"/tickets/{ticket.pk}/").content.decode()
     assert composer_open(html) == ["contact"]
-    assert len(re.findall(r'name="composer"', html)) == 3  # contact, status, resolve
+    assert len(re.findall(r'data-group="composer"', html)) == 3  # contact, status, resolve
     act(agent_client, ticket, "contact", {"channel": "phone", "outcome": "reached"})
     html = agent_client.get(f"/tickets/{ticket.pk}/").content.decode()
     assert composer_open(html) == ["resolve"]

@@ -44,7 +44,8 @@
     if (done) event.preventDefault();
   });
 
-  // <details name="..."> is exclusive in current browsers; this keeps it so in older ones.
+  // One action of a group open at a time. Not <details name>: during an htmx swap the old
+  // and the new page are both in the document, and the browser would close the new one.
   document.addEventListener("toggle", function (event) {
     var opened = event.target;
     if (!(opened instanceof HTMLDetailsElement) || !opened.open || !opened.dataset.group) return;
