@@ -37,6 +37,15 @@ ANSWER_CHANNELS = {
     "in_app": gettext_lazy("In the app"),
     "phone": gettext_lazy("Phone"),
 }
+# The dashboard's duration histograms (web.selectors.DURATION_BUCKETS), in words.
+DURATION_BUCKETS = [
+    gettext_lazy("under 1 h"),
+    gettext_lazy("1–4 h"),
+    gettext_lazy("4–24 h"),
+    gettext_lazy("1–3 days"),
+    gettext_lazy("3–7 days"),
+    gettext_lazy("over 7 days"),
+]
 REASONS = {"first_contact": gettext_lazy("after the first contact")}
 
 

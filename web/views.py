@@ -33,7 +33,7 @@ from tickets.selectors import (
 from tickets.selectors import ticket_detail as ticket_detail_select
 from tickets.services import assignment, contacts, lifecycle, resolving
 from web import export, forms, labels, selectors
-from web.services import user_language_set, user_preferences_set
+from web.services import user_language_set
 
 
 def _is_htmx(request) -> bool:
@@ -371,14 +371,7 @@ def dashboard(request):
         "d": data,
         "now": now,
         "band_label": NPS_BAND_LABELS.get(overall["band"], ""),
-        "bucket_labels": [
-            _("under 1 h"),
-            _("1–4 h"),
-            _("4–24 h"),
-            _("1–3 days"),
-            _("3–7 days"),
-            _("over 7 days"),
-        ],
+        "bucket_labels": [str(label) for label in labels.DURATION_BUCKETS],
         "nps_bands": getattr(settings, "NPS_BANDS", {"excellent": 50, "good": 10}),
     }
     return render(request, "web/dashboard.html", context)
@@ -410,23 +403,6 @@ def export_responses(request):
         return HttpResponseBadRequest(f"{exc.param}: {exc.message}")
     qs = responses_filtered(survey=survey, segment=segment, period=period)
     return export.csv_response("responses.csv", export.RESPONSE_HEADER, export.response_rows(qs))
-
-
-@login_required
-def profile(request):
-    """Language, time zone and date format: how the desk talks to this person."""
-    form = forms.ProfileForm(request.POST or None, instance=request.user)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        user_preferences_set(
-            user=request.user,
-            language=d["language"],
-            time_zone=d["time_zone"],
-            date_style=d["date_style"],
-        )
-        messages.success(request, _("Preferences saved."))
-        return redirect("profile")
-    return render(request, "web/profile.html", {"form": form}, status=422 if form.errors else 200)
 
 
 @require_POST

@@ -71,3 +71,20 @@ def test_english_default_is_24_hour_on_the_timeline(agent_client, desk):
         ticket = desk.open_ticket()
         html = agent_client.get(f"/tickets/{ticket.pk}/").content.decode()
     assert re.search(r"27/11/2026 1[67]:\d\d", html), re.findall(r"\d\d/\d\d/\d{4}[^<]*", html)
+
+
+@pytest.mark.django_db
+def test_profile_sets_the_english_date_format(agent_client, desk):
+    response = agent_client.post(
+        "/accounts/profile/",
+        {"language": "en", "time_zone": "America/New_York", "date_style": "en-us"},
+    )
+    assert response.status_code == 302
+    desk.agent.refresh_from_db()
+    assert (desk.agent.time_zone, desk.agent.date_style) == ("America/New_York", "en-us")
+    html = agent_client.get("/queue/mine/").content.decode()
+    assert re.search(r"\b\d\d/\d\d/\d{4} \d{1,2}:\d\d [AP]M\b", html)
+    bad = agent_client.post(
+        "/accounts/profile/", {"language": "en", "time_zone": "Mars/Base", "date_style": "en-us"}
+    )
+    assert bad.status_code == 422 and "Mars/Base" in bad.content.decode()

@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db
 
 
 def composer_open(html: str) -> list[str]:
-    return re.findall(r'<details class="action" id="act-(\w+)" data-group="composer"[^>]*\bopen\b', html)
+    return re.findall(
+        r'<details class="action" id="act-(\w+)" data-group="composer"[^>]*\bopen\b', html
+    )
 
 
 def test_one_composer_action_is_open_at_a_time(agent_client, desk):
