@@ -37,7 +37,7 @@ class User(AbstractUser):
             ("en-us", _("11/27/2026 5:12 PM (month first, 12-hour)")),
         ],
         default="en-gb",
-        help_text=_("How dates and times read in English; Russian always uses 27.11.2026 17:12."),
+        help_text=_("Dates in English; Russian always reads 27.11.2026 17:12."),
     )
     is_available = models.BooleanField(
         _("available for new tickets"),
