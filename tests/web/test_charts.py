@@ -7,6 +7,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.utils import translation
 
 from tests.web.test_actions import act
 from tickets.models import ResolutionCode, RootCause
@@ -49,7 +50,8 @@ def test_pareto_rows_wrap_long_names_and_name_the_cumulative_share():
     assert html["rows"][0]["width"] == 100 and html["rows"][1]["width"] == 25
     from django.template.loader import render_to_string
 
-    page = render_to_string("web/_pareto.html", html)
+    with translation.override("en"):
+        page = render_to_string("web/_pareto.html", html)
     assert long in page and "<svg" not in page  # HTML text wraps; nothing is clipped
     assert "Cumulative share" in page and "80 %" in page
 
@@ -73,3 +75,15 @@ def test_dashboard_names_people_and_labels_tables_for_phones(manager_client, des
     assert "Cumulative share" in html
     assert 'data-label="Agent"' in html and 'data-label="Customer"' in html
     assert "under 1 h" in html and "<1 h" not in html
+
+
+@pytest.mark.django_db
+def test_sla_badges_name_their_clock_in_the_queue_and_on_the_dashboard(manager_client, desk):
+    desk.team_a.members.add(desk.manager)
+    queue = manager_client.get("/queue/team/").content.decode()
+    assert re.search(r'class="badge breached"[^>]*>First contact: ⚠ overdue \d', queue)
+    assert re.search(
+        r'class="badge (running|at_risk)"[^>]*>First contact: [●◔] \d+ min left', queue
+    )
+    dashboard = manager_client.get("/dashboard/").content.decode()
+    assert re.search(r'class="badge breached"[^>]*>First contact: ⚠ overdue', dashboard)

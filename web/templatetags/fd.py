@@ -85,7 +85,7 @@ def clock_badge(clock, now=None):
 
 @register.inclusion_tag("web/_sla_badge.html")
 def ticket_badge(ticket, now=None):
-    """The badge of the ticket's nearest open deadline (prefetched clocks, no query)."""
+    """The badge of the ticket's nearest open deadline, naming its clock (no query)."""
     from web.selectors import nearest_clock
 
     clock = nearest_clock(ticket)
@@ -93,7 +93,8 @@ def ticket_badge(ticket, now=None):
         return {"state": "paused", "left": None, "due_at": None}
     if clock is None:
         return {"state": "none", "left": None, "due_at": None}
-    return clock_badge(clock, now)
+    # which clock, as Zendesk and Zammad views say it: "First contact: overdue 2 h"
+    return {**clock_badge(clock, now), "kind": clock.get_kind_display()}
 
 
 @register.simple_tag
