@@ -132,6 +132,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# One date-time format per language (and en-GB/en-US for English): feedback_desk/datetimes.py
+FORMAT_MODULE_PATH = ["feedback_desk.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"

@@ -221,6 +221,8 @@ def dashboard_data(
             "root_cause__parent__name",
             "ticket__team__name",
             "resolved_by__username",
+            "resolved_by__first_name",
+            "resolved_by__last_name",
         )
         .annotate(n=Count("pk"))
         .order_by("-n")[:500]
@@ -309,6 +311,12 @@ def _bucket_q(field: str, lo: int, hi: int | None) -> Q:
     return q
 
 
+def _display_name(row: dict, prefix: str) -> str:
+    """The name people know (as User.__str__), from a values() row."""
+    full = f"{row.get(prefix + 'first_name') or ''} {row.get(prefix + 'last_name') or ''}".strip()
+    return full or row.get(prefix + "username") or ""
+
+
 def _pareto(rows: list[dict]) -> dict:
     """Root causes sorted by count with the running share; also split by team and agent."""
 
@@ -327,7 +335,7 @@ def _pareto(rows: list[dict]) -> dict:
         cause = label(row)
         totals[cause] = totals.get(cause, 0) + row["n"]
         team = row["ticket__team__name"] or ""
-        agent = row["resolved_by__username"] or ""
+        agent = _display_name(row, "resolved_by__")
         by_team.setdefault(team, {}).setdefault(cause, 0)
         by_team[team][cause] += row["n"]
         by_agent.setdefault(agent, {}).setdefault(cause, 0)
@@ -348,3 +356,24 @@ def _pareto(rows: list[dict]) -> dict:
         )
 
     return {"items": items[:12], "total": total, "by_team": top(by_team), "by_agent": top(by_agent)}
+
+
+def customer_declined(ticket: Ticket) -> bool:
+    """Whether the last contact attempt on the ticket ended with the customer declining."""
+    last = (
+        ticket.contact_attempts.order_by("-occurred_at", "-pk")
+        .values_list("outcome", flat=True)
+        .first()
+    )
+    return last == "declined"
+
+
+def queue_neighbours(*, user, ticket_pk: int, limit: int = 500) -> tuple[int | None, int | None]:
+    """The tickets before and after this one in the person's own queue (for j/k)."""
+    pks = list(
+        queue_filtered(user=user, view="mine", filters={}).values_list("pk", flat=True)[:limit]
+    )
+    if ticket_pk not in pks:
+        return None, (pks[0] if pks else None)
+    i = pks.index(ticket_pk)
+    return (pks[i - 1] if i > 0 else None), (pks[i + 1] if i + 1 < len(pks) else None)

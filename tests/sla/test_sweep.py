@@ -75,8 +75,8 @@ def test_emails_use_the_recipients_language_and_time_zone(survey, source, team, 
     to_manager = Delivery.objects.get(topic="sla.breached", recipient="manager@example.com")
     # Due 13:00 Moscow: the English-speaking agent in Moscow, the Russian-speaking
     # manager in Yekaterinburg (15:00 there), each in their own date format.
-    assert "Nov. 24, 2026, 1 p.m. (Europe/Moscow)" in to_agent.payload["subject"]
-    assert "24 ноября 2026 г. 15:00 (Asia/Yekaterinburg)" in to_manager.payload["subject"]
+    assert "24/11/2026 13:00 (Europe/Moscow)" in to_agent.payload["subject"]
+    assert "24.11.2026 15:00 (Asia/Yekaterinburg)" in to_manager.payload["subject"]
     assert to_agent.payload["data"]["sla"]["state"] == "breached"
 
 

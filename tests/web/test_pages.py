@@ -104,7 +104,11 @@ def test_ticket_page_shows_answer_customer_and_clocks(agent_client, desk):
     assert ticket.customer.email in html
     assert "First contact" in html and "Resolution" in html
     assert "Log a contact attempt" in html
-    assert html.index(ticket.origin_response.comment) < html.index("Previous answers")
+    # what the agent acts on comes first (a phone shows the page in this order): customer
+    # with tap-to-call, the SLA clocks, then the actions; the answer and timeline follow
+    order = ['href="tel:', 'id="h-sla"', 'id="act-contact"', ticket.origin_response.comment]
+    positions = [html.index(marker) for marker in order]
+    assert positions == sorted(positions)
 
 
 def test_ticket_deadlines_in_viewers_time_zone(agent_client, desk):
