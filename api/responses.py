@@ -19,6 +19,7 @@ from api.permissions import CanIngest, CanReadResponses, request_source
 from api.response_filters import ResponseFilter
 from feedback_desk.api import error_body
 from feedback_desk.authentication import GuardedTokenAuthentication
+from feedback_desk.pagination import ListPagination
 from feedback_desk.throttling import IngestRateThrottle, ReadRateThrottle
 from intake.batch import ERROR, ItemResult, responses_ingest_batch
 from intake.jobs import bulk_async_threshold, import_job_bulk_create
@@ -73,10 +74,15 @@ class ResponseListCreateView(GenericAPIView):
     def get_permissions(self):
         return [CanIngest()] if self.request.method == "POST" else [CanReadResponses()]
 
-    def get_queryset(self):
-        """Scoped like tickets (see docs/ENGINEERING.md, "Who sees what")."""
-        from tickets.selectors import responses_visible_to
+    pagination_class = ListPagination
 
+    def get_queryset(self):
+        """Scoped like tickets (see docs/ENGINEERING.md, "Who sees what"); an admin's list
+        is the plain table (no `id IN (SELECT id …)` over every answer)."""
+        from tickets.selectors import responses_visible_to, user_is_admin
+
+        if user_is_admin(self.request.user):
+            return super().get_queryset()
         visible = responses_visible_to(self.request.user).values("pk")
         return super().get_queryset().filter(pk__in=visible)
 
