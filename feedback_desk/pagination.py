@@ -99,6 +99,30 @@ def keyset_after(keys: list[Key], values: list) -> Q:
     return keys[0].after(values[0], or_equal=True) & either
 
 
+def fetch_after(queryset, keys: list[Key], values: list | None, limit: int) -> list:
+    """Up to `limit` rows after `values`. When the leading column is nullable and its NULLs
+    sort after the cursor's value (or its values after the cursor's NULL), the two regions
+    are read one after the other: each is a plain range of the ordering's index, where one
+    query with "k1 >= v1 OR k1 IS NULL" would make PostgreSQL sort every matching row."""
+    if values is None:
+        return list(queryset[:limit])
+    lead, first = keys[0], values[0]
+    rest = keyset_after(keys[1:], values[1:]) if len(keys) > 1 else NEVER
+    if first is None:  # within the NULLs: only the later columns decide
+        within = Q(**{f"{lead.field}__isnull": True}) & rest
+    else:  # a range of the leading column's index, no OR with its NULLs
+        op = "lt" if lead.descending else "gt"
+        within = Q(**{f"{lead.field}__{op}e": first}) & (
+            Q(**{f"{lead.field}__{op}": first}) | (Q(**{lead.field: first}) & rest)
+        )
+    rows = list(queryset.filter(within)[:limit])
+    other_after = lead.nulls_last if first is not None else not lead.nulls_last
+    if other_after and lead.field != "pk" and len(rows) < limit:
+        other = Q(**{f"{lead.field}__isnull": first is not None})
+        rows += list(queryset.filter(other)[: limit - len(rows)])
+    return rows
+
+
 def encode(value):
     if isinstance(value, dt.datetime):
         return {"t": value.isoformat()}
@@ -192,13 +216,11 @@ class ListPagination(BasePagination):
         if backwards:
             reversed_keys = [key.reversed() for key in keys]
             queryset = queryset.order_by(*(key.order() for key in reversed_keys))
-            rows = list(queryset.filter(keyset_after(reversed_keys, values))[: size + 1])
+            rows = fetch_after(queryset, reversed_keys, values, size + 1)
             self.has_previous, self.has_next = len(rows) > size, True
             rows = rows[:size][::-1]
         else:
-            if values is not None:
-                queryset = queryset.filter(keyset_after(keys, values))
-            rows = list(queryset[: size + 1])
+            rows = fetch_after(queryset, keys, values, size + 1)
             self.has_next, self.has_previous = len(rows) > size, values is not None
             rows = rows[:size]
         self.rows = rows
