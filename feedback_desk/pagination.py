@@ -37,9 +37,10 @@ class Key:
     field: str
     descending: bool
     nulls_last: bool
+    nullable: bool = True
 
     def reversed(self) -> Key:
-        return Key(self.field, not self.descending, not self.nulls_last)
+        return Key(self.field, not self.descending, not self.nulls_last, self.nullable)
 
     def order(self) -> OrderBy:
         expression = F(self.field)
@@ -65,25 +66,30 @@ class Key:
             return later | self.equal(None) if or_equal else later
         lookup = ("lt" if self.descending else "gt") + ("e" if or_equal else "")
         later = Q(**{f"{self.field}__{lookup}": value})
-        return later | Q(**{f"{self.field}__isnull": True}) if self.nulls_last else later
+        if self.nulls_last and self.nullable:
+            return later | Q(**{f"{self.field}__isnull": True})
+        return later
 
 
 def ordering_keys(queryset: QuerySet) -> list[Key]:
     """The queryset's ordering as keys, made total with the id."""
+    model = queryset.model
     keys: list[Key] = []
-    for item in queryset.query.order_by or queryset.model._meta.ordering:
+    for item in queryset.query.order_by or model._meta.ordering:
         if isinstance(item, str):
             descending = item.startswith("-")
-            name = item.lstrip("-")
-            keys.append(Key("pk" if name in ("pk", "id") else name, descending, not descending))
+            name, nulls_last = item.lstrip("-"), not descending
         elif isinstance(item, OrderBy) and isinstance(item.expression, F):
-            name = item.expression.name
-            nulls_last = bool(item.nulls_last) or (not item.descending and not item.nulls_first)
-            keys.append(Key("pk" if name in ("pk", "id") else name, item.descending, nulls_last))
+            name, descending = item.expression.name, item.descending
+            nulls_last = bool(item.nulls_last) or (not descending and not item.nulls_first)
         else:
             raise ValueError(f"cannot page {item!r} by cursor")
+        if name in ("pk", "id"):
+            keys.append(Key("pk", descending, nulls_last, nullable=False))
+        else:
+            keys.append(Key(name, descending, nulls_last, model._meta.get_field(name).null))
     if not any(key.field == "pk" for key in keys):
-        keys.append(Key("pk", False, True))
+        keys.append(Key("pk", False, True, nullable=False))
     return keys
 
 
