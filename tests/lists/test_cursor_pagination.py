@@ -197,3 +197,10 @@ def test_a_foreign_or_garbled_cursor_is_a_400_naming_cursor(world, admin):
         answer = admin.get(f"/api/v1/tickets/?cursor={bad}")
         assert answer.status_code == 400
         assert "cursor" in answer.json()["errors"]
+
+
+def test_a_bad_page_size_is_a_400_naming_it_and_a_large_one_is_accepted(world, admin):
+    answer = admin.get("/api/v1/responses/?page_size=0")
+    assert answer.status_code == 400
+    assert "page_size" in answer.json()["errors"]
+    assert len(admin.get("/api/v1/tickets/?page_size=100000").json()["results"]) == 90
