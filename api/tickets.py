@@ -25,6 +25,7 @@ from api.ticket_serializers import (
     TicketListSerializer,
 )
 from feedback_desk.api import error_body
+from feedback_desk.pagination import ListPagination
 from tickets import selectors
 from tickets.exceptions import InvalidTransition, TicketActionError, TicketAlreadyClaimed
 from tickets.filters import TicketFilter
@@ -55,6 +56,7 @@ class TicketListView(GenericAPIView):
     serializer_class = TicketListSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = TicketFilter
+    pagination_class = ListPagination
 
     def get_queryset(self):
         return selectors.queue_base(self.request.user)

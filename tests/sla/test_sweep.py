@@ -213,9 +213,10 @@ def test_setup_periodic_tasks_is_idempotent(db, settings):
         "reports.nps_rollup_refresh": 60,
         "reports.nps_rollup_rebuild": "3:30",
         "intake.pending_fetches_run": 60,
+        "intake.import_jobs_resume": 60,
     }
     call_command("setup_periodic_tasks", "--sla-interval", "5", stdout=io.StringIO())
     assert PeriodicTask.objects.get(task="sla.sweep").interval.every == 5
-    assert PeriodicTask.objects.count() == 7
+    assert PeriodicTask.objects.count() == 8
     assert IntervalSchedule.objects.filter(every=30).count() == 1
     assert CrontabSchedule.objects.count() == 1
