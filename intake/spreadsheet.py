@@ -84,7 +84,16 @@ class Table:
     mapping: dict[str, str] = field(default_factory=dict)
 
 
-def _decode(data: bytes) -> tuple[str, str]:
+def _decode(data: bytes, encoding: str = "") -> tuple[str, str]:
+    if encoding:
+        try:
+            return data.decode(encoding), encoding
+        except LookupError as exc:
+            raise SpreadsheetInvalid(_("Unknown encoding '%(e)s'.") % {"e": encoding}) from exc
+        except UnicodeDecodeError as exc:
+            raise SpreadsheetInvalid(
+                _("The file is not %(e)s text (%(err)s).") % {"e": encoding, "err": exc}
+            ) from exc
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8"), "utf-8-sig"
     try:
@@ -93,7 +102,9 @@ def _decode(data: bytes) -> tuple[str, str]:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data, cp_isolation=["cp1251", "koi8_r", "cp1252", "utf_16"]).best()
+    # No cp1252: with English headers and one Russian comment it scores as well as cp1251
+    # and stores "Êóðüåð"; a Western European file can name its encoding (--encoding).
+    best = from_bytes(data, cp_isolation=["cp1251", "koi8_r", "utf_16"]).best()
     if best is None:
         raise SpreadsheetInvalid(_("The file's text encoding could not be recognised."))
     return str(best), best.encoding
@@ -118,8 +129,9 @@ def _cell(value) -> str:
     return str(value)
 
 
-def read_table(data: bytes, filename: str = "") -> Table:
-    """The whole file, decoded, as a header and rows; raises SpreadsheetInvalid."""
+def read_table(data: bytes, filename: str = "", *, encoding: str = "") -> Table:
+    """The whole file, decoded (as `encoding` if given), as a header and rows; raises
+    SpreadsheetInvalid."""
     if filename.lower().endswith(".xlsx") or data[:2] == b"PK":
         from openpyxl import load_workbook
 
@@ -134,7 +146,7 @@ def read_table(data: bytes, filename: str = "") -> Table:
         book.close()
         encoding, delimiter = "xlsx", ""
     else:
-        text, encoding = _decode(data)
+        text, encoding = _decode(data, encoding)
         delimiter = _sniff(text)
         try:
             rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))

@@ -61,11 +61,16 @@ def parse_map(text: str) -> dict[str, str]:
 
 
 def table_prepare(
-    data: bytes, *, filename: str = "", mapping: dict | None = None, replace: bool = False
+    data: bytes,
+    *,
+    filename: str = "",
+    mapping: dict | None = None,
+    replace: bool = False,
+    encoding: str = "",
 ) -> Table:
     """Reads the whole file; `mapping` adds to (or with replace=True, replaces) what was
     recognised from the headers."""
-    table = read_table(data, filename)
+    table = read_table(data, filename, encoding=encoding)
     if mapping:
         missing = [c for c in mapping.values() if c not in table.header]
         if missing:

@@ -235,3 +235,45 @@ def test_the_import_format_with_a_stray_column_is_refused_before_any_row(
     with pytest.raises(CommandError, match="Unknown columns: scroe_note"):
         run(path, "--source", "exports")
     assert Response.objects.count() == 0
+
+
+def delighted_rows_then_one_russian_comment() -> bytes:
+    """A Delighted export re-saved by Excel in Russia: English headers, 200 ASCII rows, then
+    one comment in Russian, all in Windows-1251."""
+    lines = [(EXPORTS / "delighted_export.csv").read_text().splitlines()[0]]
+    for n in range(200):
+        lines.append(
+            f"9{n:07d},9,Fine,2026-11-20 06:15:03 UTC,2026-11-20 06:20:00 UTC,"
+            f"77{n:05d},Customer {n},c{n}@example.com,nps,,"
+        )
+    lines.append(
+        "88199999,3,Курьер опоздал,2026-11-20 07:00:00 UTC,2026-11-20 07:00:00 UTC,"
+        "7799999,Ivan Petrov,ivan@example.com,nps,,"
+    )
+    return ("\r\n".join(lines) + "\r\n").encode("cp1251")
+
+
+@time_machine.travel(NOW, tick=False)
+def test_windows_1251_file_with_english_headers_keeps_its_russian_comment(
+    tmp_path, survey, import_source
+):
+    path = tmp_path / "delighted_excel_ru.csv"
+    path.write_bytes(delighted_rows_then_one_russian_comment())
+    output, failed = run(path, "--source", "exports", "--survey", "nps-2026")
+    assert not failed, output
+    assert "(cp1251)" in output
+    assert Response.objects.count() == 201
+    assert stored()["88199999"].comment == "Курьер опоздал"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_encoding_option_names_the_files_encoding(tmp_path, survey, import_source):
+    path = tmp_path / "export.csv"
+    path.write_bytes("external_id,score,comment\nr-1,5,Déjà vu\n".encode("cp1252"))
+    output, failed = run(
+        path, "--source", "exports", "--survey", "nps-2026", "--encoding", "cp1252"
+    )
+    assert not failed, output
+    assert stored()["r-1"].comment == "Déjà vu"
+    with pytest.raises(CommandError, match="encoding"):
+        run(path, "--source", "exports", "--encoding", "no-such-codec")

@@ -37,6 +37,11 @@ class Command(BaseCommand):
             help="For dates written without a zone (e.g. Europe/Moscow).",
         )
         parser.add_argument(
+            "--encoding",
+            default="",
+            help="The file's text encoding, e.g. cp1251 (default: UTF-8, else detected).",
+        )
+        parser.add_argument(
             "--errors",
             help="Write failed rows here (row, column, reason), fixable and re-importable.",
         )
@@ -65,7 +70,12 @@ class Command(BaseCommand):
         if fmt != "jsonl":
             data = self.stdin_buffer().read() if file == "-" else self._read(file)
             try:
-                table = table_prepare(data, filename=file, mapping=parse_map(options["map"]))
+                table = table_prepare(
+                    data,
+                    filename=file,
+                    mapping=parse_map(options["map"]),
+                    encoding=options["encoding"],
+                )
             except SpreadsheetInvalid as exc:
                 raise CommandError(str(exc)) from exc
             plain = (
