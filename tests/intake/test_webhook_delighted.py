@@ -158,3 +158,16 @@ def test_concurrent_created_and_updated_leave_one_answer():
     assert statuses.count(201) == 1
     assert Response.objects.count() == 1
     assert Ticket.objects.count() <= 1
+
+
+def test_an_older_delivery_after_a_newer_one_changes_nothing(client, delighted_source):
+    newer = payload("delighted_survey_response.updated")  # score 9, updated_at 1737527576
+    older = created_of(payload("delighted_survey_response.updated"))
+    older["event_data"].update(score=3, updated_at=older["event_data"]["created_at"])
+    assert deliver(client, newer).status_code == 201
+    late = deliver(client, older)
+    assert late.status_code == 200, late.json()
+    stored = Response.objects.get()
+    assert (stored.score, stored.category) == (9, "promoter")
+    assert stored.comment == newer["event_data"]["comment"]
+    assert Ticket.objects.count() == 0
