@@ -300,6 +300,13 @@ def time_zone(name: str) -> dt.tzinfo:
         raise SpreadsheetInvalid(_("Unknown time zone '%(tz)s'.") % {"tz": name}) from exc
 
 
+def row_digest(cells: list[str]) -> str:
+    """A row's content as a short hash: the answer id of a row that has none, so that
+    importing the same file again stores nothing twice."""
+    content = "\x1f".join((c or "").strip() for c in cells)
+    return hashlib.sha256(content.encode()).hexdigest()[:24]
+
+
 SCORE = re.compile(r"^\s*(\d{1,2})(?:\s*[-–—:].*)?$")
 
 
@@ -334,8 +341,7 @@ def row_item(table: Table, cells: list[str], *, tz: dt.tzinfo) -> tuple[dict, di
     for name in ("external_id", "email", "name", "segment"):
         if get.get(f"customer_{name}"):
             item["customer"][name] = get[f"customer_{name}"]
-    content = "\x1f".join(c.strip() for c in cells)
-    digest = hashlib.sha256(content.encode()).hexdigest()[:24]
+    digest = row_digest(cells)
     item["external_id"] = get.get("external_id") or f"row-{digest}"
     if not item["customer"]:
         item["customer"]["external_id"] = f"anonymous-{digest}"

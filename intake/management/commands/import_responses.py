@@ -86,7 +86,9 @@ class Command(BaseCommand):
             )
             if not plain or options["map"] or options["errors"] or format == "xlsx":
                 return self._spreadsheet(table, source_obj, survey_obj, dry_run, options)
-        if file == "-":
+        if fmt != "jsonl":  # the bytes already read (standard input can be read only once)
+            stream = io.StringIO(data.decode("utf-8-sig"), newline="")
+        elif file == "-":
             stream = io.TextIOWrapper(self.stdin_buffer(), encoding="utf-8-sig", newline="")
         else:
             path = Path(file)
@@ -100,6 +102,7 @@ class Command(BaseCommand):
                     rows=rows_read(stream, fmt),
                     default_survey=survey_obj,
                     dry_run=dry_run,
+                    ticket_max_age=self._max_age(options),
                 )
             except ImportFileInvalid as exc:
                 raise CommandError(str(exc)) from exc
@@ -136,6 +139,11 @@ class Command(BaseCommand):
             raise CommandError(_("%(n)d rows failed.") % {"n": summary.errors}, returncode=1)
 
     @staticmethod
+    def _max_age(options) -> dt.timedelta | None:
+        days = options["no_ticket_older_than"]
+        return dt.timedelta(days=days) if days is not None else None
+
+    @staticmethod
     def _read(file: str) -> bytes:
         path = Path(file)
         if not path.is_file():
@@ -143,7 +151,6 @@ class Command(BaseCommand):
         return path.read_bytes()
 
     def _spreadsheet(self, table, source, survey, dry_run, options):
-        days = options["no_ticket_older_than"]
         started = time.monotonic()
         try:
             result = spreadsheet_import(
@@ -151,7 +158,7 @@ class Command(BaseCommand):
                 table=table,
                 survey=survey,
                 tz_name=options["time_zone"],
-                ticket_max_age=dt.timedelta(days=days) if days is not None else None,
+                ticket_max_age=self._max_age(options),
                 dry_run=dry_run,
             )
         except SpreadsheetInvalid as exc:
