@@ -332,8 +332,11 @@ def row_item(table: Table, cells: list[str], *, tz: dt.tzinfo) -> tuple[dict, di
     if get.get("comment"):
         item["comment"] = get["comment"]
     if get.get("responded_at"):
+        column = table.mapping["responded_at"]
+        # Typeform's "Submit Date (UTC)": the header names the zone, whatever the import's is.
+        zone = dt.UTC if column.rstrip().upper().endswith("(UTC)") else tz
         try:
-            item["responded_at"] = parse_when(get["responded_at"], tz).isoformat()
+            item["responded_at"] = parse_when(get["responded_at"], zone).isoformat()
         except ValueError:
             errors[table.mapping["responded_at"]] = [
                 _("Not a date and time this import understands, e.g. 20.11.2026 11:30.")

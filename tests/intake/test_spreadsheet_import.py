@@ -277,3 +277,19 @@ def test_encoding_option_names_the_files_encoding(tmp_path, survey, import_sourc
     assert stored()["r-1"].comment == "Déjà vu"
     with pytest.raises(CommandError, match="encoding"):
         run(path, "--source", "exports", "--encoding", "no-such-codec")
+
+
+@time_machine.travel(NOW, tick=False)
+def test_typeform_submit_date_utc_column_ignores_the_import_time_zone(survey, import_source):
+    output, failed = run(
+        EXPORTS / "typeform_export.xlsx",
+        "--source",
+        "exports",
+        "--survey",
+        "nps-2026",
+        "--time-zone",
+        "Europe/Moscow",
+    )
+    assert not failed, output
+    answer = stored()["k3p0q9x1c7h2a8b4"]
+    assert answer.responded_at == dt.datetime(2026, 11, 20, 9, 12, 44, tzinfo=dt.UTC)
