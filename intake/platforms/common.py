@@ -54,9 +54,9 @@ def unix_to_iso(value, path: str) -> str:
     """Unix seconds (int or digit string) as ISO-8601 UTC."""
     try:
         seconds = int(str(value).strip())
-    except ValueError as exc:
+        return dt.datetime.fromtimestamp(seconds, tz=dt.UTC).isoformat()
+    except (ValueError, OverflowError, OSError) as exc:  # milliseconds: out of range
         raise PayloadInvalid({path: [_("Must be Unix time in seconds.")]}) from exc
-    return dt.datetime.fromtimestamp(seconds, tz=dt.UTC).isoformat()
 
 
 def version_of(value) -> float | None:

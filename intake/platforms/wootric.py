@@ -30,7 +30,7 @@ def parse(body: bytes):
     if text.startswith(("{", "[")):
         try:
             return json.loads(text)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise PayloadInvalid({"non_field_errors": [_("The body is not valid JSON.")]}) from exc
     nested: dict = {}
     for key, value in parse_qsl(text, keep_blank_values=True):
