@@ -3,7 +3,7 @@
 It serves documented shapes: SurveyMonkey's response details (the documented bulk example's
 response object) and, built for the tests (no sample is documented), Qualtrics' single
 response (`result.values`) and SurveyMonkey's survey details (choices with text 0–10).
-`down = True` makes every request answer 503, as an outage would.
+`down = True` makes every request answer 503, as an outage would; `status` forces another.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ TOKEN = "api-token-123"
 class PlatformApi:
     def __init__(self):
         self.down = False
+        self.status: int | None = None  # every request answers this status (e.g. 403, 429)
         self.requests: list[tuple[str, dict]] = []
         self.routes: dict[str, dict] = {}
         api = self
@@ -33,6 +34,8 @@ class PlatformApi:
                 )
                 if api.down:
                     status, document = 503, {"error": "maintenance"}
+                elif api.status is not None:
+                    status, document = api.status, {"error": f"status {api.status}"}
                 elif not authorised:
                     status, document = 401, {"error": "unauthorised"}
                 elif self.path in api.routes:

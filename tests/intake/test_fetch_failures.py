@@ -1,0 +1,126 @@
+"""Fetching announced answers when things go wrong: a refusal (401/403/404) is final and
+goes to the dead letters, a busy or down API is retried, one broken fetch never stops the
+sweep, and a fetch already being run elsewhere is left alone."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from django.db import connection, transaction
+
+from intake.fetching import pending_fetch_process
+from intake.models import DeadLetter, PendingFetch
+from surveys.models import Response
+from tests.intake.platform_api import TOKEN, PlatformApi, qualtrics_response
+from tests.intake.test_webhook_fetched import (
+    QUALTRICS_KEY,
+    post_form,
+    qualtrics_body,
+    source_for,
+)
+
+NOW = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
+ROUTE = "/API/v3/surveys/SV_22VlHYNeldrrrkp/responses/R_1l9mcVuXubb4aGm"
+
+
+@pytest.fixture
+def api():
+    with PlatformApi() as server:
+        yield server
+
+
+@pytest.fixture
+def announced(client, survey, api):
+    """The documented Qualtrics notification, received: one fetch waiting."""
+    source_for("qualtrics", survey, api, QUALTRICS_KEY, {"score_question": "QID1"})
+    api.routes[ROUTE] = qualtrics_response("R_1l9mcVuXubb4aGm", 3, "Nobody called back")
+    assert (
+        post_form(client, "/hooks/qualtrics/qualtrics-hook/", qualtrics_body()).status_code == 202
+    )
+    return PendingFetch.objects.get()
+
+
+@pytest.mark.parametrize("status", [401, 403, 404])
+def test_a_refusal_is_final_and_goes_to_the_dead_letters(announced, api, status):
+    api.status = status
+    fetch = pending_fetch_process(fetch_id=announced.pk, now=NOW)
+    assert (fetch.status, fetch.attempts) == ("dead", 1)
+    assert str(status) in fetch.last_error
+    letter = DeadLetter.objects.get()
+    assert list(letter.reason) == ["api"]
+    assert str(status) in " ".join(letter.reason["api"])
+
+
+@pytest.mark.parametrize("status", [408, 429, 500, 503])
+def test_busy_or_down_is_retried(announced, api, status):
+    api.status = status
+    fetch = pending_fetch_process(fetch_id=announced.pk, now=NOW)
+    assert (fetch.status, fetch.attempts) == ("pending", 1)
+    assert fetch.next_attempt_at == NOW + dt.timedelta(seconds=30)
+    assert DeadLetter.objects.count() == 0
+
+
+def test_a_wrong_token_is_a_refusal(announced, api):
+    from intake.models import WebhookSettings
+
+    WebhookSettings.objects.filter(source=announced.source).update(api_token=TOKEN + "x")
+    assert pending_fetch_process(fetch_id=announced.pk, now=NOW).status == "dead"
+
+
+def test_one_broken_fetch_does_not_stop_the_sweep(announced, api, survey):
+    from intake.tasks import pending_fetches_run
+
+    broken = PendingFetch.objects.create(
+        source=announced.source,
+        platform="qualtrics",
+        response_id="R_broken",
+        request={"response_id": "R_broken"},  # no survey_id: the adapter fails unexpectedly
+        next_attempt_at=NOW - dt.timedelta(hours=1),  # due first
+    )
+    PendingFetch.objects.filter(pk=announced.pk).update(next_attempt_at=NOW)
+    pending_fetches_run.apply()
+    broken.refresh_from_db()
+    assert (broken.status, broken.attempts) == ("pending", 1)
+    assert broken.last_error
+    assert broken.next_attempt_at > dt.datetime.now(dt.UTC)  # pushed back, not first again
+    assert PendingFetch.objects.get(pk=announced.pk).status == "done"
+    assert Response.objects.get().external_id == "R_1l9mcVuXubb4aGm"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_fetch_locked_by_another_worker_is_skipped(api):
+    from django.test import Client
+
+    from tests.factories import SurveyFactory
+
+    survey = SurveyFactory(slug="nps-2026")
+    source_for("qualtrics", survey, api, QUALTRICS_KEY, {"score_question": "QID1"})
+    api.routes[ROUTE] = qualtrics_response("R_1l9mcVuXubb4aGm", 3, "Nobody called back")
+    post_form(Client(), "/hooks/qualtrics/qualtrics-hook/", qualtrics_body())
+    fetch_id = PendingFetch.objects.get().pk
+    api.requests.clear()
+    locked, release = threading.Event(), threading.Event()
+
+    def other_worker():
+        try:
+            with transaction.atomic():
+                PendingFetch.objects.select_for_update().get(pk=fetch_id)
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=other_worker)
+    worker.start()
+    try:
+        assert locked.wait(10)
+        fetch = pending_fetch_process(fetch_id=fetch_id, now=NOW)
+    finally:
+        release.set()
+        worker.join()
+    assert (fetch.status, fetch.attempts) == ("pending", 0)
+    assert api.requests == []
+    assert Response.objects.count() == 0
