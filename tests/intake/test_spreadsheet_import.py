@@ -293,3 +293,35 @@ def test_typeform_submit_date_utc_column_ignores_the_import_time_zone(survey, im
     assert not failed, output
     answer = stored()["k3p0q9x1c7h2a8b4"]
     assert answer.responded_at == dt.datetime(2026, 11, 20, 9, 12, 44, tzinfo=dt.UTC)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_contract_file_error_file_keeps_every_column_of_the_file(tmp_path, survey, import_source):
+    text = (EXPORTS / "contract_export.tsv").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    lines[0] += "\tmeta_order_id"
+    lines[1] += "\tA-101"
+    lines[2] = lines[2].replace("\t7\t", "\tseven\t") + "\tA-102"
+    source_file = tmp_path / "contract.tsv"
+    source_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    errors = tmp_path / "errors.csv"
+    output, failed = run(source_file, "--source", "exports", "--errors", errors)
+    assert failed
+    rows = list(csv.DictReader(errors.open(encoding="utf-8")))
+    assert list(rows[0]) == [*lines[0].split("\t"), "_row", "_column", "_reason"]
+    assert (rows[0]["survey"], rows[0]["channel"], rows[0]["meta_order_id"]) == (
+        "nps-2026",
+        "email",
+        "A-102",
+    )
+    assert (rows[0]["score"], rows[0]["_row"], rows[0]["_column"]) == ("seven", "3", "score")
+    rows[0]["score"] = "7"
+    fixed = tmp_path / "fixed.csv"
+    with fixed.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    output, failed = run(fixed, "--source", "exports", "--time-zone", "Europe/Moscow")
+    assert not failed, output
+    answer = stored()["crm-102"]
+    assert (answer.score, answer.channel, answer.metadata["order_id"]) == (7, "email", "A-102")
