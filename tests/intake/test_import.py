@@ -265,3 +265,28 @@ def test_plain_csv_from_standard_input(monkeypatch, survey, import_source):
     output = run("-", "--source", "crm-export")
     assert "8 rows: 3 created, 0 duplicates, 5 errors" in output
     assert Response.objects.count() == 3
+
+
+def _clean_rows_then_one_in_1251(clean_comment: str) -> bytes:
+    """The issue's file: clean rows first, then one row Excel saved in Windows-1251."""
+    head = "survey,external_id,score,comment,customer_external_id\n"
+    rows = "".join(f"nps-2026,r-{n},9,{clean_comment},c-{n}\n" for n in range(200))
+    last = "nps-2026,r-late,3,Курьер опоздал,c-late\n".encode("cp1251")
+    return (head + rows).encode("utf-8") + last
+
+
+def test_clean_rows_then_a_1251_row_are_read_as_one_1251_file(tmp_path, survey, import_source):
+    path = tmp_path / "answers.csv"
+    path.write_bytes(_clean_rows_then_one_in_1251("Fine"))
+    output = run(str(path), "--source", "crm-export")
+    assert "(cp1251)" in output
+    assert "201 rows: 201 created" in output
+    assert Response.objects.get(external_id="r-late").comment == "Курьер опоздал"
+
+
+def test_a_file_in_two_encodings_stores_nothing(tmp_path, survey, import_source):
+    path = tmp_path / "answers.csv"
+    path.write_bytes(_clean_rows_then_one_in_1251("Курьер молодец"))  # UTF-8, then 1251
+    with pytest.raises(CommandError, match="encoding"):
+        run(str(path), "--source", "crm-export")
+    assert Response.objects.count() == 0
