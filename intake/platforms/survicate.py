@@ -5,7 +5,8 @@ Handles the "Question answered" event: one delivery per answered question. The N
 question's delivery becomes one answer: choice.id is the score (for NPS questions Survicate
 sends the value as the choice id) and choice.comment the reason. Deliveries for other
 questions are acknowledged and ignored. No timestamp is signed; replays are made
-harmless by idempotency on responseUuid (or messageId when absent).
+harmless by idempotency on responseUuid (required: messageId names one delivery, not the
+answer).
 
 Mapping keys (optional):
     score_question        Survicate question id of the NPS question; default: any answer
@@ -121,9 +122,9 @@ def to_items(*, payload, context: Context) -> list[MappedItem] | Ignored:
     attributes = _attributes(respondent)
     choice = _object(event.get("choice"), f"{ROOT}.choice")
 
-    external_id = event.get("responseUuid") or payload.get("messageId")
+    external_id = event.get("responseUuid")
     paths = {
-        "external_id": f"{ROOT}.responseUuid" if event.get("responseUuid") else "messageId",
+        "external_id": f"{ROOT}.responseUuid",
         "responded_at": f"{ROOT}.timestamp",
         "score": f"{ROOT}.choice.id",
         "comment": f"{ROOT}.choice.comment",

@@ -154,3 +154,16 @@ def test_survey_completed_events_are_ignored(client, survicate_source):
     answer = deliver(client, {"messageId": "m1", "event": {"surveyCompleted": {}}})
     assert answer.status_code == 200
     assert answer.json()["ignored"] is True
+
+
+def test_a_delivery_without_response_uuid_is_a_dead_letter_not_keyed_by_message_id(
+    client, survicate_source
+):
+    """messageId names one delivery, not the answer: keyed by it, a retry of the same
+    answer under a new message would be stored twice."""
+    body = payload("survicate_question_answered")
+    del body["event"][EVENT]["responseUuid"]
+    answer = deliver(client, body)
+    assert answer.status_code == 202
+    assert list(DeadLetter.objects.get().reason) == [f"event.{EVENT}.responseUuid"]
+    assert Response.objects.count() == 0
