@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import logging
 import urllib.error
+import urllib.parse
 import urllib.request
 
 from django.db import transaction
@@ -32,12 +33,39 @@ TEMPORARY_CLIENT_ERRORS = (408, 429)  # timeout, rate limit: worth trying again
 log = logging.getLogger(__name__)
 
 
+CREDENTIAL_HEADERS = ("x-api-token", "authorization")
+
+
+class _KeepCredentialsHome(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect, but sends the platform token only to the origin it was meant
+    for: a redirect to another scheme, host or port drops X-API-TOKEN and Authorization."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None and _origin(newurl) != _origin(req.full_url):
+            for name in list(new.headers):
+                if name.lower() in CREDENTIAL_HEADERS:
+                    del new.headers[name]
+            for name in list(new.unredirected_hdrs):
+                if name.lower() in CREDENTIAL_HEADERS:
+                    del new.unredirected_hdrs[name]
+        return new
+
+
+def _origin(url: str) -> tuple[str, str | None, int | None]:
+    parts = urllib.parse.urlsplit(url)
+    return parts.scheme.lower(), parts.hostname, parts.port
+
+
+_opener = urllib.request.build_opener(_KeepCredentialsHome)
+
+
 def http_get_json(url: str, headers: dict[str, str]) -> dict:
     """GET a JSON document. A 4xx other than 408/429 is FetchRefused (final); anything else
     but a 2xx JSON answer is FetchUnavailable (tried again)."""
     request = urllib.request.Request(url, headers={"Accept": "application/json", **headers})
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as answer:
+        with _opener.open(request, timeout=TIMEOUT_SECONDS) as answer:
             raw = answer.read()
     except urllib.error.HTTPError as exc:
         if 400 <= exc.code < 500 and exc.code not in TEMPORARY_CLIENT_ERRORS:

@@ -23,11 +23,18 @@ class PlatformApi:
         self.status: int | None = None  # every request answers this status (e.g. 403, 429)
         self.requests: list[tuple[str, dict]] = []
         self.routes: dict[str, dict] = {}
+        self.redirects: dict[str, str] = {}  # path -> Location of a 302
         api = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802
                 api.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
+                if self.path in api.redirects:
+                    self.send_response(302)
+                    self.send_header("Location", api.redirects[self.path])
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 authorised = (
                     self.headers.get("X-API-TOKEN") == TOKEN
                     or self.headers.get("Authorization") == f"Bearer {TOKEN}"

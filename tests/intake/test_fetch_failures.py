@@ -12,6 +12,7 @@ from django.db import connection, transaction
 
 from intake.fetching import pending_fetch_process
 from intake.models import DeadLetter, PendingFetch
+from intake.platforms.base import FetchRefused
 from surveys.models import Response
 from tests.intake.platform_api import TOKEN, PlatformApi, qualtrics_response
 from tests.intake.test_webhook_fetched import (
@@ -124,3 +125,25 @@ def test_a_fetch_locked_by_another_worker_is_skipped(api):
     assert (fetch.status, fetch.attempts) == ("pending", 0)
     assert api.requests == []
     assert Response.objects.count() == 0
+
+
+def test_a_redirect_to_another_host_does_not_carry_the_token(api):
+    from intake.fetching import http_get_json
+
+    with PlatformApi() as elsewhere:
+        elsewhere.routes["/moved"] = {"ok": True}
+        # "localhost" is another origin than 127.0.0.1 for the redirect rules
+        other = elsewhere.base.replace("127.0.0.1", "localhost")
+        api.redirects["/old"] = f"{other}/moved"
+        with pytest.raises(FetchRefused):  # without the token the other host says 401
+            http_get_json(f"{api.base}/old", {"X-API-TOKEN": TOKEN, "Authorization": "Bearer x"})
+        sent = elsewhere.requests[0][1]
+        assert "x-api-token" not in sent and "authorization" not in sent
+
+
+def test_a_redirect_on_the_same_host_keeps_the_token(api):
+    from intake.fetching import http_get_json
+
+    api.routes["/moved"] = {"ok": True}
+    api.redirects["/old"] = f"{api.base}/moved"
+    assert http_get_json(f"{api.base}/old", {"X-API-TOKEN": TOKEN}) == {"ok": True}
