@@ -137,13 +137,15 @@ def read_table(data: bytes, filename: str = "", *, encoding: str = "") -> Table:
 
         try:
             book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # a damaged or non-XLSX zip
+            try:  # read-only sheets are parsed while iterated: a damaged one fails here
+                sheet = book.worksheets[0]
+                rows = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+            finally:
+                book.close()
+        except Exception as exc:  # a damaged or non-XLSX zip, a broken sheet
             raise SpreadsheetInvalid(
                 _("The XLSX file cannot be read (%(e)s).") % {"e": exc}
             ) from exc
-        sheet = book.worksheets[0]
-        rows = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        book.close()
         encoding, delimiter = "xlsx", ""
     else:
         text, encoding = _decode(data, encoding)

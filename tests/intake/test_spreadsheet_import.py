@@ -325,3 +325,22 @@ def test_contract_file_error_file_keeps_every_column_of_the_file(tmp_path, surve
     assert not failed, output
     answer = stored()["crm-102"]
     assert (answer.score, answer.channel, answer.metadata["order_id"]) == (7, "email", "A-102")
+
+
+def test_an_xlsx_with_a_damaged_sheet_is_refused_whole(tmp_path, survey, import_source):
+    """The workbook opens (read-only mode reads sheets lazily) but its sheet is cut short."""
+    import zipfile
+
+    damaged = tmp_path / "typeform_damaged.xlsx"
+    with (
+        zipfile.ZipFile(EXPORTS / "typeform_export.xlsx") as source,
+        zipfile.ZipFile(damaged, "w") as out,
+    ):
+        for entry in source.infolist():
+            data = source.read(entry)
+            if entry.filename.startswith("xl/worksheets/sheet"):
+                data = data[: len(data) // 2]
+            out.writestr(entry, data)
+    with pytest.raises(CommandError, match="XLSX"):
+        run(damaged, "--source", "exports", "--survey", "nps-2026")
+    assert Response.objects.count() == 0
