@@ -49,6 +49,9 @@ DATE_FORMATS = (
     "%Y-%m-%d %H:%M",
     "%Y-%m-%d",
 )
+DAY_FIRST_FORMATS = tuple(f.replace("%m/%d/%Y", "%d/%m/%Y") for f in DATE_FORMATS)
+SLASH_DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/\d{4}")
+DATE_ORDERS = ("auto", "dmy", "mdy")
 GMT_OFFSET = re.compile(r"\s*(?:GMT|UTC)(?:([+-]\d{1,2})(?::?(\d{2}))?)?\s*$", re.I)
 GUESSES = {
     "external_id": ("response id", "respondent id", "external_id", "id ответа", "#"),
@@ -82,6 +85,7 @@ class Table:
     encoding: str = ""
     delimiter: str = ""
     mapping: dict[str, str] = field(default_factory=dict)
+    day_first: bool = False  # 05/11/2026 is 5 November (see date_order)
 
 
 def _decode(data: bytes, encoding: str = "") -> tuple[str, str]:
@@ -280,7 +284,39 @@ def guess_mapping(header: list[str]) -> dict[str, str]:
     return guessed
 
 
-def parse_when(raw: str, tz: dt.tzinfo) -> dt.datetime:
+def date_order(table: Table, order: str = "auto") -> bool:
+    """Whether slash dates (05/11/2026) are day-first. `auto` decides from the date column:
+    a first number over 12 means day-first, a second one over 12 month-first; a column with
+    only ambiguous dates needs the order named (SurveyMonkey exports are month-first)."""
+    if order in ("dmy", "mdy"):
+        return order == "dmy"
+    column = table.mapping.get("responded_at")
+    if column not in table.header:
+        return False
+    index = table.header.index(column)
+    seen: set[str] = set()
+    example = ""
+    for _row, cells in table.rows:
+        match = SLASH_DATE.match(cells[index]) if index < len(cells) else None
+        if match:
+            example = example or cells[index].strip()
+            first, second = int(match.group(1)), int(match.group(2))
+            seen |= {"dmy"} if first > 12 else set()
+            seen |= {"mdy"} if second > 12 else set()
+    if seen == {"dmy"}:
+        return True
+    if seen == {"mdy"} or not example or (table.shape == "surveymonkey" and not seen):
+        return False
+    raise SpreadsheetInvalid(
+        _(
+            "Dates like %(example)s can be read day-first or month-first; name the order "
+            "with --date-order dmy or mdy."
+        )
+        % {"example": example}
+    )
+
+
+def parse_when(raw: str, tz: dt.tzinfo, *, day_first: bool = False) -> dt.datetime:
     """`20.11.2026 11:30`, US `11/20/2026 9:15 AM`, ISO, Google Forms
     `2026/11/20 9:15:03 AM GMT+3`; without a zone in the text, the import's time zone."""
     text = raw.strip()
@@ -295,7 +331,7 @@ def parse_when(raw: str, tz: dt.tzinfo) -> dt.datetime:
         parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         parsed = None
-        for fmt in DATE_FORMATS:
+        for fmt in DAY_FIRST_FORMATS if day_first else DATE_FORMATS:
             try:
                 parsed = dt.datetime.strptime(text, fmt)
                 break
@@ -349,7 +385,8 @@ def row_item(table: Table, cells: list[str], *, tz: dt.tzinfo) -> tuple[dict, di
         # Typeform's "Submit Date (UTC)": the header names the zone, whatever the import's is.
         zone = dt.UTC if column.rstrip().upper().endswith("(UTC)") else tz
         try:
-            item["responded_at"] = parse_when(get["responded_at"], zone).isoformat()
+            when = parse_when(get["responded_at"], zone, day_first=table.day_first)
+            item["responded_at"] = when.isoformat()
         except ValueError:
             errors[table.mapping["responded_at"]] = [
                 _("Not a date and time this import understands, e.g. 20.11.2026 11:30.")

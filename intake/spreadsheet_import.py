@@ -15,7 +15,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from intake.services import DuplicateConflict, response_ingest
-from intake.spreadsheet import FIELDS, SpreadsheetInvalid, Table, read_table, row_item, time_zone
+from intake.spreadsheet import (
+    FIELDS,
+    SpreadsheetInvalid,
+    Table,
+    date_order,
+    read_table,
+    row_item,
+    time_zone,
+)
 from intake.validation import Invalid, response_data
 from surveys.models import IngestionSource, Response, Survey
 
@@ -79,6 +87,7 @@ def table_prepare(
     mapping: dict | None = None,
     replace: bool = False,
     encoding: str = "",
+    order: str = "auto",
 ) -> Table:
     """Reads the whole file; `mapping` adds to (or with replace=True, replaces) what was
     recognised from the headers."""
@@ -97,6 +106,7 @@ def table_prepare(
             _("No score column recognised; name it, e.g. --map 'score=<column>'. Columns: %(h)s.")
             % {"h": ", ".join(table.header)}
         )
+    table.day_first = date_order(table, order)
     return table
 
 

@@ -374,3 +374,38 @@ def test_error_file_cells_cannot_run_as_formulas_and_reimport_as_written(
         writer.writerows(rows)
     output, failed = run(fixed, "--source", "exports", "--survey", "nps-2026")
     assert stored()["r-1"].comment == formula
+
+
+DAY_FIRST = (
+    "Response ID,Score,Date,Email\n"
+    "r-1,9,05/11/2026 10:00,a@example.com\n"
+    "r-2,8,20/11/2026 10:00,b@example.com\n"
+)
+AMBIGUOUS = (
+    "Response ID,Score,Date,Email\n"
+    "r-1,9,05/11/2026 10:00,a@example.com\n"
+    "r-2,8,06/11/2026 10:00,b@example.com\n"
+)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_slash_dates_with_a_day_over_12_are_read_day_first(tmp_path, survey, import_source):
+    path = tmp_path / "answers.csv"
+    path.write_text(DAY_FIRST, encoding="utf-8")
+    output, failed = run(path, "--source", "exports", "--survey", "nps-2026")
+    assert not failed, output
+    answers = stored()
+    assert answers["r-1"].responded_at == dt.datetime(2026, 11, 5, 10, 0, tzinfo=dt.UTC)
+    assert answers["r-2"].responded_at == dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_only_ambiguous_slash_dates_need_the_order_named(tmp_path, survey, import_source):
+    path = tmp_path / "answers.csv"
+    path.write_text(AMBIGUOUS, encoding="utf-8")
+    with pytest.raises(CommandError, match="--date-order"):
+        run(path, "--source", "exports", "--survey", "nps-2026")
+    assert Response.objects.count() == 0
+    output, failed = run(path, "--source", "exports", "--survey", "nps-2026", "--date-order", "dmy")
+    assert not failed, output
+    assert stored()["r-2"].responded_at == dt.datetime(2026, 11, 6, 10, 0, tzinfo=dt.UTC)

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from intake.importing import FORMATS, ImportFileInvalid, responses_import, rows_read
-from intake.spreadsheet import SpreadsheetInvalid
+from intake.spreadsheet import DATE_ORDERS, SpreadsheetInvalid
 from intake.spreadsheet_import import error_file, parse_map, spreadsheet_import, table_prepare
 from surveys.models import IngestionSource, Survey
 
@@ -35,6 +35,12 @@ class Command(BaseCommand):
             "--time-zone",
             default="UTC",
             help="For dates written without a zone (e.g. Europe/Moscow).",
+        )
+        parser.add_argument(
+            "--date-order",
+            choices=DATE_ORDERS,
+            default="auto",
+            help="Slash dates: dmy (20/11/2026), mdy (11/20/2026) or auto, from the file.",
         )
         parser.add_argument(
             "--encoding",
@@ -75,6 +81,7 @@ class Command(BaseCommand):
                     filename=file,
                     mapping=parse_map(options["map"]),
                     encoding=options["encoding"],
+                    order=options["date_order"],
                 )
             except SpreadsheetInvalid as exc:
                 raise CommandError(str(exc)) from exc
