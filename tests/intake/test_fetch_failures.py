@@ -147,3 +147,61 @@ def test_a_redirect_on_the_same_host_keeps_the_token(api):
     api.routes["/moved"] = {"ok": True}
     api.redirects["/old"] = f"{api.base}/moved"
     assert http_get_json(f"{api.base}/old", {"X-API-TOKEN": TOKEN}) == {"ok": True}
+
+
+def _surveymonkey_fetch(survey_details: dict):
+    from intake.platforms import surveymonkey
+    from intake.platforms.base import Context
+    from tests.intake.platform_api import surveymonkey_details
+
+    def get_json(url, headers):
+        return (
+            survey_details
+            if url.endswith("/v3/surveys/123456789/details")
+            else (surveymonkey_details())
+        )
+
+    context = Context(
+        secret="s", mapping={"score_question": "319352786"}, api_base="http://x", api_token="t"
+    )
+    request = {"survey_id": "123456789", "response_id": "123456"}
+    return surveymonkey.fetch_items(request=request, context=context, get_json=get_json)
+
+
+def test_surveymonkey_labelled_0_to_10_scale_is_read_by_position():
+    from tests.intake.platform_api import surveymonkey_survey
+
+    details = surveymonkey_survey("319352786", "3057839051", 6)
+    choices = details["pages"][0]["questions"][0]["answers"]["choices"]
+    for choice in choices:
+        choice["text"] = f"{choice['position'] - 1} - label"
+    assert _surveymonkey_fetch(details)[0].item["score"] == 6
+
+
+def test_surveymonkey_choice_on_a_short_scale_is_not_taken_by_position():
+    """A 1–5 rating's third choice is not an NPS 2: without 11 choices, no position rule."""
+    from intake.platforms.base import PayloadInvalid
+
+    details = {
+        "pages": [
+            {
+                "questions": [
+                    {
+                        "id": "319352786",
+                        "answers": {
+                            "choices": [
+                                {
+                                    "id": "3057839051" if n == 3 else f"9{n}",
+                                    "text": "",
+                                    "position": n,
+                                }
+                                for n in range(1, 6)
+                            ]
+                        },
+                    }
+                ]
+            }
+        ]
+    }
+    with pytest.raises(PayloadInvalid):
+        _surveymonkey_fetch(details)
