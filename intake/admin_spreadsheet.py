@@ -39,6 +39,16 @@ class SpreadsheetForm(forms.Form):
         initial="UTC",
         help_text=_lazy("For dates written without a zone, e.g. Europe/Moscow."),
     )
+    date_order = forms.ChoiceField(
+        label=_lazy("date order"),
+        choices=[
+            ("auto", _lazy("from the file")),
+            ("dmy", _lazy("day first (20/11/2026)")),
+            ("mdy", _lazy("month first (11/20/2026)")),
+        ],
+        initial="auto",
+        required=False,
+    )
 
 
 def _bytes(form: SpreadsheetForm) -> tuple[bytes, str]:
@@ -74,7 +84,11 @@ def spreadsheet_import_view(request: HttpRequest) -> HttpResponse:
             mapping = {f: c for f, c in chosen.items() if c}
             submitted = any(f"map_{f}" in request.POST for f in FIELDS)
             table = table_prepare(
-                data, filename=filename, mapping=mapping or None, replace=submitted
+                data,
+                filename=filename,
+                mapping=mapping or None,
+                replace=submitted,
+                order=form.cleaned_data.get("date_order") or "auto",
             )
             tz = time_zone(form.cleaned_data["time_zone"])
             context.update(

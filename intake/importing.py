@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO
 
+from django.conf import settings
+from django.db import DatabaseError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from intake.batch import ERROR, responses_ingest_batch
-from intake.services import ResponseData
+from intake.services import DuplicateConflict, ResponseData, response_ingest
+from intake.spreadsheet import row_digest
 from intake.validation import Invalid, item_from_csv_row, response_data, unknown_csv_columns
 from surveys.models import IngestionSource, Response, Survey
 
@@ -35,6 +40,7 @@ class ImportSummary:
     created: int = 0
     duplicates: int = 0
     errors: int = 0
+    without_ticket: int = 0  # old detractors stored without a ticket
     dry_run: bool = False
     # (line number, {"field": ["message"]}); only the first MAX_REPORTED_ERRORS are kept
     error_lines: list[tuple[int, dict[str, list[str]]]] = field(default_factory=list)
@@ -88,9 +94,13 @@ def csv_rows(stream: IO[str]) -> Iterator[tuple[int, dict | Invalid]]:
             yield line, Invalid({"non_field_errors": [str(exc)]})
             continue
         try:
-            yield line, item_from_csv_row(row)
+            item = item_from_csv_row(row)
         except Invalid as exc:
             yield line, exc
+            continue
+        if not item.get("external_id"):
+            item["external_id"] = "row-" + row_digest([row.get(h) or "" for h in header])
+        yield line, item
 
 
 def jsonl_rows(stream: IO[str]) -> Iterator[tuple[int, dict | Invalid]]:
@@ -98,12 +108,17 @@ def jsonl_rows(stream: IO[str]) -> Iterator[tuple[int, dict | Invalid]]:
         if not text.strip():
             continue
         try:
-            yield line, json.loads(text)
+            item = json.loads(text)
         except ValueError as exc:
             yield (
                 line,
                 Invalid({"non_field_errors": [_("Not valid JSON (%(error)s).") % {"error": exc}]}),
             )
+            continue
+        if isinstance(item, dict) and not item.get("external_id"):
+            canonical = json.dumps(item, sort_keys=True, ensure_ascii=False)
+            item["external_id"] = f"row-{hashlib.sha256(canonical.encode()).hexdigest()[:24]}"
+        yield line, item
 
 
 def rows_read(stream: IO[str], fmt: str) -> Iterator[tuple[int, dict | Invalid]]:
@@ -118,10 +133,14 @@ def responses_import(
     dry_run: bool = False,
     now: dt.datetime | None = None,
     progress: Callable[[ImportSummary], None] | None = None,
+    ticket_max_age: dt.timedelta | None = None,
 ) -> ImportSummary:
     """Validates and stores each row on its own. A dry run validates and looks for
     duplicates but writes nothing. `progress` is called with the summary so far after each
-    chunk (every CHUNK_ROWS rows read)."""
+    chunk (every CHUNK_ROWS rows read). Answers older than `ticket_max_age` (default
+    IMPORT_TICKET_MAX_AGE_DAYS) count for NPS but open no ticket."""
+    now = now or timezone.now()
+    oldest = now - (ticket_max_age or dt.timedelta(days=settings.IMPORT_TICKET_MAX_AGE_DAYS))
     summary = ImportSummary(dry_run=dry_run)
     cache: dict = {}
     chunk: list[tuple[int, ResponseData | Invalid]] = []
@@ -141,6 +160,9 @@ def responses_import(
             continue
         if dry_run:
             _dry_run_count(summary, source, line, data)
+            continue
+        if data.responded_at < oldest:
+            _store_without_ticket(summary, source, line, data, now)
             continue
         chunk.append((line, data))
         if len(chunk) >= CHUNK_ROWS:
@@ -165,6 +187,23 @@ def _dry_run_count(summary: ImportSummary, source, line: int, data: ResponseData
         summary.duplicates += 1
     else:
         summary.add_error(line, _conflict_errors(data.external_id, existing[0]))
+
+
+def _store_without_ticket(summary: ImportSummary, source, line: int, data, now) -> None:
+    """An old answer: the engine always opens tickets, so it is stored on its own."""
+    try:
+        outcome = response_ingest(source=source, data=data, now=now, open_ticket=False)
+    except DuplicateConflict as exc:
+        summary.add_error(line, _conflict_errors(data.external_id, exc.existing.score))
+        return
+    except DatabaseError as exc:
+        summary.add_error(line, {"non_field_errors": [str(exc)]})
+        return
+    if not outcome.created:
+        summary.duplicates += 1
+        return
+    summary.created += 1
+    summary.without_ticket += outcome.response.category == "detractor"
 
 
 def _chunk_store(summary: ImportSummary, source, chunk: list, now) -> None:

@@ -99,7 +99,7 @@ class WebhookSettings(models.Model):
                     }
                 }
             )
-        bad = [k for k, v in self.mapping.items() if not isinstance(v, str | int)]
+        bad = [k for k, v in self.mapping.items() if not isinstance(v, str)]
         if bad:
             raise ValidationError(
                 {"mapping": _("Values must be strings: %(keys)s.") % {"keys": ", ".join(bad)}}

@@ -49,6 +49,9 @@ DATE_FORMATS = (
     "%Y-%m-%d %H:%M",
     "%Y-%m-%d",
 )
+DAY_FIRST_FORMATS = tuple(f.replace("%m/%d/%Y", "%d/%m/%Y") for f in DATE_FORMATS)
+SLASH_DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/\d{4}")
+DATE_ORDERS = ("auto", "dmy", "mdy")
 GMT_OFFSET = re.compile(r"\s*(?:GMT|UTC)(?:([+-]\d{1,2})(?::?(\d{2}))?)?\s*$", re.I)
 GUESSES = {
     "external_id": ("response id", "respondent id", "external_id", "id ответа", "#"),
@@ -82,9 +85,19 @@ class Table:
     encoding: str = ""
     delimiter: str = ""
     mapping: dict[str, str] = field(default_factory=dict)
+    day_first: bool = False  # 05/11/2026 is 5 November (see date_order)
 
 
-def _decode(data: bytes) -> tuple[str, str]:
+def _decode(data: bytes, encoding: str = "") -> tuple[str, str]:
+    if encoding:
+        try:
+            return data.decode(encoding), encoding
+        except LookupError as exc:
+            raise SpreadsheetInvalid(_("Unknown encoding '%(e)s'.") % {"e": encoding}) from exc
+        except UnicodeDecodeError as exc:
+            raise SpreadsheetInvalid(
+                _("The file is not %(e)s text (%(err)s).") % {"e": encoding, "err": exc}
+            ) from exc
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8"), "utf-8-sig"
     try:
@@ -93,7 +106,9 @@ def _decode(data: bytes) -> tuple[str, str]:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data, cp_isolation=["cp1251", "koi8_r", "cp1252", "utf_16"]).best()
+    # No cp1252: with English headers and one Russian comment it scores as well as cp1251
+    # and stores "Êóðüåð"; a Western European file can name its encoding (--encoding).
+    best = from_bytes(data, cp_isolation=["cp1251", "koi8_r", "utf_16"]).best()
     if best is None:
         raise SpreadsheetInvalid(_("The file's text encoding could not be recognised."))
     return str(best), best.encoding
@@ -118,23 +133,35 @@ def _cell(value) -> str:
     return str(value)
 
 
-def read_table(data: bytes, filename: str = "") -> Table:
-    """The whole file, decoded, as a header and rows; raises SpreadsheetInvalid."""
+ERROR_FILE_COLUMNS = ("_row", "_column", "_reason")
+FORMULA_ESCAPED = re.compile(r"^'(?=[=+\-@\t\r])")
+
+
+def _unsafe(cell: str) -> str:
+    """Takes off the apostrophe the error file put before a formula-like cell."""
+    return FORMULA_ESCAPED.sub("", cell, count=1)
+
+
+def read_table(data: bytes, filename: str = "", *, encoding: str = "") -> Table:
+    """The whole file, decoded (as `encoding` if given), as a header and rows; raises
+    SpreadsheetInvalid."""
     if filename.lower().endswith(".xlsx") or data[:2] == b"PK":
         from openpyxl import load_workbook
 
         try:
             book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # a damaged or non-XLSX zip
+            try:  # read-only sheets are parsed while iterated: a damaged one fails here
+                sheet = book.worksheets[0]
+                rows = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+            finally:
+                book.close()
+        except Exception as exc:  # a damaged or non-XLSX zip, a broken sheet
             raise SpreadsheetInvalid(
                 _("The XLSX file cannot be read (%(e)s).") % {"e": exc}
             ) from exc
-        sheet = book.worksheets[0]
-        rows = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        book.close()
         encoding, delimiter = "xlsx", ""
     else:
-        text, encoding = _decode(data)
+        text, encoding = _decode(data, encoding)
         delimiter = _sniff(text)
         try:
             rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
@@ -144,6 +171,8 @@ def read_table(data: bytes, filename: str = "") -> Table:
     if not rows:
         raise SpreadsheetInvalid(_("The file is empty; the first line must name the columns."))
     header = [h.strip() for h in rows[0]]
+    if set(ERROR_FILE_COLUMNS) <= set(header):  # our error file: its cells were made safe
+        rows[1:] = [[_unsafe(c) for c in r] for r in rows[1:]]
     body = [(n + 2, r) for n, r in enumerate(rows[1:])]
     table = Table(header=header, rows=body, encoding=encoding, delimiter=delimiter)
     _recognise(table)
@@ -255,7 +284,39 @@ def guess_mapping(header: list[str]) -> dict[str, str]:
     return guessed
 
 
-def parse_when(raw: str, tz: dt.tzinfo) -> dt.datetime:
+def date_order(table: Table, order: str = "auto") -> bool:
+    """Whether slash dates (05/11/2026) are day-first. `auto` decides from the date column:
+    a first number over 12 means day-first, a second one over 12 month-first; a column with
+    only ambiguous dates needs the order named (SurveyMonkey exports are month-first)."""
+    if order in ("dmy", "mdy"):
+        return order == "dmy"
+    column = table.mapping.get("responded_at")
+    if column not in table.header:
+        return False
+    index = table.header.index(column)
+    seen: set[str] = set()
+    example = ""
+    for _row, cells in table.rows:
+        match = SLASH_DATE.match(cells[index]) if index < len(cells) else None
+        if match:
+            example = example or cells[index].strip()
+            first, second = int(match.group(1)), int(match.group(2))
+            seen |= {"dmy"} if first > 12 else set()
+            seen |= {"mdy"} if second > 12 else set()
+    if seen == {"dmy"}:
+        return True
+    if seen == {"mdy"} or not example or (table.shape == "surveymonkey" and not seen):
+        return False
+    raise SpreadsheetInvalid(
+        _(
+            "Dates like %(example)s can be read day-first or month-first; name the order "
+            "with --date-order dmy or mdy."
+        )
+        % {"example": example}
+    )
+
+
+def parse_when(raw: str, tz: dt.tzinfo, *, day_first: bool = False) -> dt.datetime:
     """`20.11.2026 11:30`, US `11/20/2026 9:15 AM`, ISO, Google Forms
     `2026/11/20 9:15:03 AM GMT+3`; without a zone in the text, the import's time zone."""
     text = raw.strip()
@@ -270,7 +331,7 @@ def parse_when(raw: str, tz: dt.tzinfo) -> dt.datetime:
         parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         parsed = None
-        for fmt in DATE_FORMATS:
+        for fmt in DAY_FIRST_FORMATS if day_first else DATE_FORMATS:
             try:
                 parsed = dt.datetime.strptime(text, fmt)
                 break
@@ -286,6 +347,13 @@ def time_zone(name: str) -> dt.tzinfo:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
         raise SpreadsheetInvalid(_("Unknown time zone '%(tz)s'.") % {"tz": name}) from exc
+
+
+def row_digest(cells: list[str]) -> str:
+    """A row's content as a short hash: the answer id of a row that has none, so that
+    importing the same file again stores nothing twice."""
+    content = "\x1f".join((c or "").strip() for c in cells)
+    return hashlib.sha256(content.encode()).hexdigest()[:24]
 
 
 SCORE = re.compile(r"^\s*(\d{1,2})(?:\s*[-–—:].*)?$")
@@ -313,8 +381,12 @@ def row_item(table: Table, cells: list[str], *, tz: dt.tzinfo) -> tuple[dict, di
     if get.get("comment"):
         item["comment"] = get["comment"]
     if get.get("responded_at"):
+        column = table.mapping["responded_at"]
+        # Typeform's "Submit Date (UTC)": the header names the zone, whatever the import's is.
+        zone = dt.UTC if column.rstrip().upper().endswith("(UTC)") else tz
         try:
-            item["responded_at"] = parse_when(get["responded_at"], tz).isoformat()
+            when = parse_when(get["responded_at"], zone, day_first=table.day_first)
+            item["responded_at"] = when.isoformat()
         except ValueError:
             errors[table.mapping["responded_at"]] = [
                 _("Not a date and time this import understands, e.g. 20.11.2026 11:30.")
@@ -322,8 +394,7 @@ def row_item(table: Table, cells: list[str], *, tz: dt.tzinfo) -> tuple[dict, di
     for name in ("external_id", "email", "name", "segment"):
         if get.get(f"customer_{name}"):
             item["customer"][name] = get[f"customer_{name}"]
-    content = "\x1f".join(c.strip() for c in cells)
-    digest = hashlib.sha256(content.encode()).hexdigest()[:24]
+    digest = row_digest(cells)
     item["external_id"] = get.get("external_id") or f"row-{digest}"
     if not item["customer"]:
         item["customer"]["external_id"] = f"anonymous-{digest}"

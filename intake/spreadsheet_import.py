@@ -15,11 +15,29 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from intake.services import DuplicateConflict, response_ingest
-from intake.spreadsheet import FIELDS, SpreadsheetInvalid, Table, read_table, row_item, time_zone
+from intake.spreadsheet import (
+    FIELDS,
+    SpreadsheetInvalid,
+    Table,
+    date_order,
+    read_table,
+    row_item,
+    time_zone,
+)
 from intake.validation import Invalid, response_data
 from surveys.models import IngestionSource, Response, Survey
 
 ERROR_COLUMNS = ("_row", "_column", "_reason")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe(row: dict) -> dict:
+    """Cells a spreadsheet would run as formulas get a leading apostrophe (shown as text);
+    re-importing the error file takes it off again (intake.spreadsheet.read_table)."""
+    return {
+        key: f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+        for key, value in row.items()
+    }
 
 
 @dataclass
@@ -28,6 +46,7 @@ class RowFailure:
     column: str
     reason: str
     item: dict
+    cells: dict[str, str] = field(default_factory=dict)  # the row as in the file, by column
 
 
 @dataclass
@@ -36,6 +55,7 @@ class SpreadsheetResult:
     encoding: str
     delimiter: str
     mapping: dict[str, str]
+    header: list[str] = field(default_factory=list)
     created: int = 0
     duplicates: int = 0
     without_ticket: int = 0
@@ -61,11 +81,17 @@ def parse_map(text: str) -> dict[str, str]:
 
 
 def table_prepare(
-    data: bytes, *, filename: str = "", mapping: dict | None = None, replace: bool = False
+    data: bytes,
+    *,
+    filename: str = "",
+    mapping: dict | None = None,
+    replace: bool = False,
+    encoding: str = "",
+    order: str = "auto",
 ) -> Table:
     """Reads the whole file; `mapping` adds to (or with replace=True, replaces) what was
     recognised from the headers."""
-    table = read_table(data, filename)
+    table = read_table(data, filename, encoding=encoding)
     if mapping:
         missing = [c for c in mapping.values() if c not in table.header]
         if missing:
@@ -80,6 +106,7 @@ def table_prepare(
             _("No score column recognised; name it, e.g. --map 'score=<column>'. Columns: %(h)s.")
             % {"h": ", ".join(table.header)}
         )
+    table.day_first = date_order(table, order)
     return table
 
 
@@ -101,6 +128,7 @@ def spreadsheet_import(
         encoding=table.encoding,
         delimiter=table.delimiter,
         mapping=dict(table.mapping),
+        header=list(table.header),
         dry_run=dry_run,
     )
     checked = []
@@ -108,11 +136,11 @@ def spreadsheet_import(
     for row, cells in table.rows:  # everything checked before the first row is stored
         item, errors = row_item(table, cells, tz=tz)
         raw = item.pop("_raw")
+        as_written = dict(zip(table.header, cells + [""] * len(table.header), strict=False))
         if not errors:
             try:
-                checked.append(
-                    (row, item, response_data(item, context=cache, default_survey=survey))
-                )
+                data = response_data(item, context=cache, default_survey=survey)
+                checked.append((row, item, data, as_written))
                 continue
             except Invalid as exc:
                 errors = {
@@ -121,9 +149,9 @@ def spreadsheet_import(
                 }
         for column, messages in errors.items():
             result.failures.append(
-                RowFailure(row, column, " ".join(messages), {**item, "_raw": raw})
+                RowFailure(row, column, " ".join(messages), {**item, "_raw": raw}, as_written)
             )
-    for row, item, data in checked:
+    for row, item, data, as_written in checked:
         if dry_run:
             if Response.objects.filter(source=source, external_id=data.external_id).exists():
                 result.duplicates += 1
@@ -135,10 +163,12 @@ def spreadsheet_import(
             outcome = response_ingest(source=source, data=data, now=now, open_ticket=open_ticket)
         except DuplicateConflict as exc:
             reason = _("Already imported with score %(score)d.") % {"score": exc.existing.score}
-            result.failures.append(RowFailure(row, table.mapping["score"], reason, item))
+            result.failures.append(
+                RowFailure(row, table.mapping["score"], reason, item, as_written)
+            )
             continue
         except DatabaseError as exc:
-            result.failures.append(RowFailure(row, "", str(exc), item))
+            result.failures.append(RowFailure(row, "", str(exc), item, as_written))
             continue
         if outcome.created:
             result.created += 1
@@ -150,8 +180,25 @@ def spreadsheet_import(
 
 def error_file(result: SpreadsheetResult) -> str:
     """The failed rows in the contract's CSV columns plus _row, _column, _reason: fix the
-    cells and import the file again (the _ columns are ignored, ids are kept)."""
+    cells and import the file again (the _ columns are ignored, ids are kept). A file in the
+    contract's columns keeps all of its own columns (survey, channel, meta_…) as written."""
     out = io.StringIO()
+    if result.shape == "contract" and result.header:
+        own = [h for h in result.header if h not in ERROR_COLUMNS]
+        writer = csv.DictWriter(out, fieldnames=[*own, *ERROR_COLUMNS], extrasaction="ignore")
+        writer.writeheader()
+        for failure in result.failures:
+            writer.writerow(
+                _safe(
+                    {
+                        **failure.cells,
+                        "_row": failure.row,
+                        "_column": failure.column,
+                        "_reason": failure.reason,
+                    }
+                )
+            )
+        return out.getvalue()
     columns = [*FIELDS, *ERROR_COLUMNS]
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
@@ -173,5 +220,5 @@ def error_file(result: SpreadsheetResult) -> str:
             "_column": failure.column,
             "_reason": failure.reason,
         }
-        writer.writerow(row)
+        writer.writerow(_safe(row))
     return out.getvalue()

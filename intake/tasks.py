@@ -1,8 +1,12 @@
+import logging
+
 from celery import shared_task
 from celery.exceptions import MaxRetriesExceededError
 
 from intake import fetching
 from intake.models import PendingFetch
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(name="intake.pending_fetch_run", bind=True, ignore_result=True, max_retries=48)
@@ -21,7 +25,10 @@ def pending_fetch_run(self, fetch_id: int) -> None:
 def pending_fetches_run() -> None:
     """Periodic: runs every pending fetch whose time has come (lost retries, long outages)."""
     for fetch_id in fetching.pending_fetches_due():
-        fetching.pending_fetch_process(fetch_id=fetch_id)
+        try:
+            fetching.pending_fetch_process(fetch_id=fetch_id)
+        except Exception:  # noqa: BLE001 - one fetch's fault must not stop the others
+            log.exception("Fetch %s could not be run", fetch_id)
 
 
 @shared_task(name="intake.import_job_run", ignore_result=True)

@@ -3,10 +3,12 @@ per question, and retries, all for one platform response id. They upsert one Res
 
 A new id goes through today's ingestion service (surveys.services.response_ingest); a known
 id is updated in place: a later comment fills the comment (the ticket shows the response's
-comment), a changed score re-classifies the answer. A ticket opened for a score later raised
-out of detractor range is kept and the change noted on its timeline; a score lowered into
-detractor range opens (or joins) a ticket. The REST API keeps its 409 for replays with a
-different score: only platform deliveries come through here.
+comment), a changed score re-classifies the answer. A delivery whose version (the platform's
+updated-at or count) is older than the stored one's is a late retry and changes nothing.
+A ticket opened for a score later raised out of detractor range is kept and the change noted
+on its timeline; a score lowered into detractor range opens (or joins) a ticket.
+The REST API keeps its 409 for replays with a different score: only platform deliveries come
+through here.
 """
 
 from __future__ import annotations
@@ -33,6 +35,19 @@ class UpsertResult:
         return not self.created and not self.changed
 
 
+def _older(new: dict | None, stored: dict | None) -> bool:
+    """A delivery older than the stored one (platform retries arrive out of order): its
+    version (updated-at or count, set by the platform module) is below the stored one's."""
+    new_version = (new or {}).get("version")
+    stored_version = (stored or {}).get("version")
+    numbers = (int, float)
+    return (
+        isinstance(new_version, numbers)
+        and isinstance(stored_version, numbers)
+        and new_version < stored_version
+    )
+
+
 def platform_answer_upsert(
     *, source: IngestionSource, data: ResponseData, now: dt.datetime | None = None
 ) -> UpsertResult:
@@ -55,6 +70,8 @@ def platform_answer_upsert(
             if outcome.created:
                 return UpsertResult(response=outcome.response, created=True)
             existing = Response.objects.select_for_update().get(pk=outcome.response.pk)
+        if _older(data.metadata, existing.metadata):
+            return UpsertResult(response=existing, created=False)
         changed: list[str] = []
         if data.comment and data.comment != existing.comment:
             existing.comment = data.comment

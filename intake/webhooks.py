@@ -68,11 +68,22 @@ def delivery_context(
         api_token=config.api_token if config else "",
         api_base=config.api_base if config else "",
         secret=source.webhook_secret,
-        mapping=dict(config.mapping) if config and isinstance(config.mapping, dict) else {},
+        mapping=_mapping_of(config),
         require_timestamp=bool(config and config.require_timestamp),
         tolerance_seconds=config.tolerance_seconds if config else 300,
         now=now,
     )
+
+
+def _mapping_of(config: WebhookSettings | None) -> dict[str, str]:
+    """The source's mapping with string values only: a number stored before the admin form
+    checked it (a question id) is read as its text; anything else is left out."""
+    mapping = config.mapping if config and isinstance(config.mapping, dict) else {}
+    return {
+        key: str(value)
+        for key, value in mapping.items()
+        if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
+    }
 
 
 def _parse(body: bytes):
@@ -130,8 +141,15 @@ def delivery_process(
     """Maps and stores an already verified delivery (also used to re-process dead letters)."""
     now = now or timezone.now()
     context = delivery_context(source, now)
-    payload = platform.parse(body) if hasattr(platform, "parse") else _parse(body)
-    mapped = platform.to_items(payload=payload, context=context)
+    try:
+        payload = platform.parse(body) if hasattr(platform, "parse") else _parse(body)
+        mapped = platform.to_items(payload=payload, context=context)
+    except (ValueError, OverflowError, OSError, RecursionError) as exc:
+        # A value no adapter check foresaw (a date out of range, nesting too deep): the
+        # delivery is unreadable, not a server error.
+        raise PayloadInvalid(
+            {"non_field_errors": [_("The delivery cannot be read (%(error)s).") % {"error": exc}]}
+        ) from exc
     if isinstance(mapped, Ignored):
         return DeliveryResult(ignored=mapped.reason)
     if isinstance(mapped, FetchLater):

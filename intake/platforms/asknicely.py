@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from intake.platforms import token_auth
 from intake.platforms.base import Context, Ignored, MappedItem, PayloadInvalid
-from intake.platforms.common import cast_score, customer_of, require_object, unix_to_iso
+from intake.platforms.common import cast_score, customer_of, require_object, unix_to_iso, version_of
 
 NAME = "asknicely"
 SIGNATURE_HEADER = token_auth.HEADER
@@ -53,6 +53,7 @@ def to_items(*, payload, context: Context) -> list[MappedItem] | Ignored:
     item["metadata"] = {
         "platform": NAME,
         "count": payload.get("count"),
+        "version": version_of(payload.get("count")),
         "delivery_method": question.get("deliverymethod"),
         "survey_template": question.get("survey_template"),
     }

@@ -34,6 +34,11 @@ class FetchUnavailable(Exception):
     """The platform's API did not answer usefully now (down, 429, 5xx): try again later."""
 
 
+class FetchRefused(Exception):
+    """The platform's API refused the request for good (401, 403, 404…): retrying will not
+    help; the fetch goes to the dead-letter box for an administrator."""
+
+
 @dataclass
 class MappedItem:
     """One answer in the contract's ingestion format, plus where each field came from."""

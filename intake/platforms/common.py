@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from django.utils.translation import gettext as _
 
@@ -53,9 +54,32 @@ def unix_to_iso(value, path: str) -> str:
     """Unix seconds (int or digit string) as ISO-8601 UTC."""
     try:
         seconds = int(str(value).strip())
-    except ValueError as exc:
+        return dt.datetime.fromtimestamp(seconds, tz=dt.UTC).isoformat()
+    except (ValueError, OverflowError, OSError) as exc:  # milliseconds: out of range
         raise PayloadInvalid({path: [_("Must be Unix time in seconds.")]}) from exc
-    return dt.datetime.fromtimestamp(seconds, tz=dt.UTC).isoformat()
+
+
+def version_of(value) -> float | None:
+    """A delivery's version as a number to compare: a count, Unix seconds or an ISO time
+    (the platform's updated-at). None when absent or unreadable: then it is not compared."""
+    if isinstance(value, bool) or value in (None, ""):
+        return None
+    if isinstance(value, int | float):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            number = float(text)
+        except ValueError:
+            pass
+        else:
+            return number if math.isfinite(number) else None
+        try:
+            when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).timestamp()
+    return None
 
 
 def customer_of(pairs: dict[str, tuple[object, str]], item: dict, paths: dict) -> None:

@@ -19,6 +19,7 @@ from intake.platforms.common import (
     dig,
     require_object,
     unix_to_iso,
+    version_of,
 )
 
 NAME = "delighted"
@@ -100,5 +101,6 @@ def to_items(*, payload, context: Context) -> list[MappedItem] | Ignored:
         "event_id": payload.get("event_id"),
         "event_type": event,
         "permalink": data.get("permalink"),
+        "version": version_of(data.get("updated_at")),
     }
     return [MappedItem(item=item, paths=paths)]

@@ -15,7 +15,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from intake.platforms import signing
 from intake.platforms.base import Context, Ignored, MappedItem, PayloadInvalid, SignatureRejected
-from intake.platforms.common import cast_score, customer_of, dig, require_object
+from intake.platforms.common import cast_score, customer_of, dig, require_object, version_of
 
 NAME = "formbricks"
 SIGNATURE_HEADER = "webhook-signature"
@@ -104,6 +104,7 @@ def to_items(*, payload, context: Context) -> list[MappedItem] | Ignored:
         "event": event,
         "survey_id": data.get("surveyId"),
         "finished": bool(data.get("finished")),
+        "version": version_of(data.get("updatedAt")),
         "meta": data.get("meta") if isinstance(data.get("meta"), dict) else {},
     }
     return [MappedItem(item=item, paths=paths)]

@@ -87,12 +87,11 @@ def verify(*, body: bytes, headers, context: Context) -> None:
         if not (sent.lower().startswith("basic ") and ok_user and ok_password):
             raise _bad(header)
     elif auth == "hmac":
-        expected = sign(
-            context.secret,
-            body,
-            encoding=mapping.get("signature_encoding", "hex"),
-            prefix=mapping.get("signature_prefix", ""),
-        )
+        encoding = mapping.get("signature_encoding", "hex")
+        prefix = mapping.get("signature_prefix", "")
+        expected = sign(context.secret, body, encoding=encoding, prefix=prefix)
+        if encoding != "base64" and sent.startswith(prefix):
+            sent = prefix + sent[len(prefix) :].lower()  # hex digits are case-free
         signing.check_equal(header, sent, expected)
     else:
         raise SignatureRejected(

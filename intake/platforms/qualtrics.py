@@ -52,7 +52,7 @@ def parse(body: bytes) -> dict:
     form = _form(body)
     try:
         message = json.loads(form.get("MSG", ""))
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise PayloadInvalid({"MSG": [_("Must be a JSON object.")]}) from exc
     return {"Topic": form.get("Topic", ""), "MSG": message}
 

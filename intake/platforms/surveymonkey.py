@@ -5,7 +5,7 @@ source's secret is that joined string. The callback carries ids only: the answer
 from GET <api_base>/v3/surveys/<survey_id>/responses/<object_id>/details with the source's
 OAuth access token (intake.fetching). The NPS answer comes back as a choice id; its
 0–10 value is read from the survey's details (GET /v3/surveys/<id>/details, the choice's text,
-else its position − 1).
+else, on an eleven-choice scale, its position − 1).
 
 Mapping keys: score_question (question id, required), comment_question (question id),
 customer_external_id (custom variable name; default: the respondent's recipient id, else the
@@ -77,13 +77,15 @@ def _choice_score(survey: dict, question_id: str, choice_id: str) -> int | None:
             if str((question or {}).get("id")) != question_id:
                 continue
             answers = question.get("answers") or {}
-            for choice in answers.get("choices") or []:
+            choices = [c for c in answers.get("choices") or [] if isinstance(c, dict)]
+            for choice in choices:
                 if str(choice.get("id")) != choice_id:
                     continue
                 text = str(choice.get("text", "")).strip()
                 if text.isdigit():
                     return int(text)
-                if isinstance(choice.get("position"), int):
+                # Only an eleven-choice scale is 0–10 by position; a 1–5 rating is not NPS.
+                if len(choices) == 11 and isinstance(choice.get("position"), int):
                     return choice["position"] - 1
     return None
 

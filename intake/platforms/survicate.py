@@ -5,11 +5,12 @@ Handles the "Question answered" event: one delivery per answered question. The N
 question's delivery becomes one answer: choice.id is the score (for NPS questions Survicate
 sends the value as the choice id) and choice.comment the reason. Deliveries for other
 questions are acknowledged and ignored. No timestamp is signed; replays are made
-harmless by idempotency on responseUuid (or messageId when absent).
+harmless by idempotency on responseUuid (required: messageId names one delivery, not the
+answer).
 
 Mapping keys (optional):
-    score_question        Survicate question id of the NPS question; default: any question
-                          whose event type mentions "nps"
+    score_question        Survicate question id of the NPS question; default: any answer
+                          whose choice body is promoter, passive or detractor
     customer_external_id  "respondent.id" (default), "respondent.uuid" or "attribute.<name>"
     customer_email        "attribute.email" (default), "field.email" or "attribute.<name>"
     customer_name / _phone / _segment / _locale / _time_zone   "attribute.<name>"
@@ -25,6 +26,7 @@ from intake.platforms.base import Context, Ignored, MappedItem, PayloadInvalid
 NAME = "survicate"
 SIGNATURE_HEADER = "Hmac"
 EVENT = "questionAnswered"
+NPS_CHOICES = ("promoter", "passive", "detractor")
 CUSTOMER_ATTRIBUTES = ("name", "phone", "segment", "locale", "time_zone")
 ROOT = f"event.{EVENT}"
 MAPPING_KEYS = (
@@ -88,11 +90,14 @@ def _resolve(reference: str, *, respondent: dict, attributes: dict, fields: dict
 
 
 def _is_score_question(event: dict, question: dict, mapping: dict) -> bool:
+    """The named question; without one, an NPS choice, whose body Survicate sends as its
+    category (the delivery names no question type)."""
     wanted = mapping.get("score_question")
     if wanted not in (None, ""):
         return str(question.get("id")) == str(wanted)
-    kind = event.get("type")
-    return isinstance(kind, str) and "nps" in kind.lower()
+    choice = event.get("choice")
+    body = choice.get("body") if isinstance(choice, dict) else None
+    return isinstance(body, str) and body.strip().lower() in NPS_CHOICES
 
 
 def to_items(*, payload, context: Context) -> list[MappedItem] | Ignored:
@@ -117,9 +122,9 @@ def to_items(*, payload, context: Context) -> list[MappedItem] | Ignored:
     attributes = _attributes(respondent)
     choice = _object(event.get("choice"), f"{ROOT}.choice")
 
-    external_id = event.get("responseUuid") or payload.get("messageId")
+    external_id = event.get("responseUuid")
     paths = {
-        "external_id": f"{ROOT}.responseUuid" if event.get("responseUuid") else "messageId",
+        "external_id": f"{ROOT}.responseUuid",
         "responded_at": f"{ROOT}.timestamp",
         "score": f"{ROOT}.choice.id",
         "comment": f"{ROOT}.choice.comment",

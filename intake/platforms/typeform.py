@@ -6,7 +6,7 @@ response token (form_response.token becomes the answer's external_id).
 Mapping keys (all optional; values are references into form_response):
     score      "answer.<field ref or id>"   default: the first answer to a field of type nps
     comment    "answer.<field ref>"   default: the first long_text answer
-    customer_external_id  default "hidden.customer_id"
+    customer_external_id  default "hidden.customer_id", else "hidden.user_id"
     customer_email        default "hidden.email", else the first email answer
     customer_name / _phone / _segment / _locale / _time_zone   default "hidden.<name>"
 References: "answer.<field ref or id>", "hidden.<key>", "variable.<key>".
@@ -190,6 +190,8 @@ def to_items(*, payload, context: Context) -> list[MappedItem] | Ignored:
     }
     for name, reference in customer_refs.items():
         value, path = form.resolve(reference)
+        if value is MISSING and name == "external_id" and "customer_external_id" not in mapping:
+            value, path = form.resolve("hidden.user_id")  # as in Typeform's documented example
         if value is MISSING and name == "email" and "customer_email" not in mapping:
             answer = form.first_of(("email",))
             if answer:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from intake.platforms import token_auth
 from intake.platforms.base import Context, Ignored, MappedItem, PayloadInvalid
-from intake.platforms.common import cast_score, customer_of, dig, require_object
+from intake.platforms.common import cast_score, customer_of, dig, require_object, version_of
 
 NAME = "wootric"
 SIGNATURE_HEADER = token_auth.HEADER
@@ -30,7 +30,7 @@ def parse(body: bytes):
     if text.startswith(("{", "[")):
         try:
             return json.loads(text)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise PayloadInvalid({"non_field_errors": [_("The body is not valid JSON.")]}) from exc
     nested: dict = {}
     for key, value in parse_qsl(text, keep_blank_values=True):
@@ -95,5 +95,6 @@ def to_items(*, payload, context: Context) -> list[MappedItem] | Ignored:
         "survey_id": response.get("survey_id"),
         "end_user_id": response.get("end_user_id"),
         "end_user_properties": response.get("end_user_properties") or {},
+        "version": version_of(response.get("updated_at")),
     }
     return [MappedItem(item=item, paths=paths)]

@@ -3,7 +3,7 @@
 It serves documented shapes: SurveyMonkey's response details (the documented bulk example's
 response object) and, built for the tests (no sample is documented), Qualtrics' single
 response (`result.values`) and SurveyMonkey's survey details (choices with text 0–10).
-`down = True` makes every request answer 503, as an outage would.
+`down = True` makes every request answer 503, as an outage would; `status` forces another.
 """
 
 from __future__ import annotations
@@ -20,19 +20,29 @@ TOKEN = "api-token-123"
 class PlatformApi:
     def __init__(self):
         self.down = False
+        self.status: int | None = None  # every request answers this status (e.g. 403, 429)
         self.requests: list[tuple[str, dict]] = []
         self.routes: dict[str, dict] = {}
+        self.redirects: dict[str, str] = {}  # path -> Location of a 302
         api = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802
                 api.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
+                if self.path in api.redirects:
+                    self.send_response(302)
+                    self.send_header("Location", api.redirects[self.path])
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 authorised = (
                     self.headers.get("X-API-TOKEN") == TOKEN
                     or self.headers.get("Authorization") == f"Bearer {TOKEN}"
                 )
                 if api.down:
                     status, document = 503, {"error": "maintenance"}
+                elif api.status is not None:
+                    status, document = api.status, {"error": f"status {api.status}"}
                 elif not authorised:
                     status, document = 401, {"error": "unauthorised"}
                 elif self.path in api.routes:

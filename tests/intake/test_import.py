@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
@@ -237,4 +239,82 @@ def test_admin_upload_is_refused_to_signed_in_staffless_roles(client, survey, im
     upload = SimpleUploadedFile("answers.csv", GOOD_AND_BAD.encode(), content_type="text/csv")
     posted = client.post(url, {"file": upload, "source": import_source.pk, "format": "csv"})
     assert posted.status_code == 302 and "/admin/login/" in posted["Location"]
+
+
+OLD_AND_NEW = (
+    HEADER
+    + "nps-2026,r-old,2,Late a year ago,email,2025-11-20T09:15:00Z,c-1,,,,\n"
+    + "nps-2026,r-new,3,Late today,email,2026-11-21T09:15:00Z,c-2,,,,\n"
+    + "nps-2026,r-mid,1,Late last week,email,2026-11-14T09:15:00Z,c-3,,,,\n"
+)
+
+
+@time_machine.travel(dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC), tick=False)
+def test_plain_csv_keeps_old_detractors_without_a_ticket(tmp_path, survey, import_source):
+    path = write(tmp_path, OLD_AND_NEW)
+    output = run(path, "--source", "crm-export", "--no-ticket-older-than", "5")
+    assert "3 rows: 3 created, 0 duplicates, 0 errors" in output
+    assert Response.objects.count() == 3
+    opened = Ticket.objects.values_list("origin_response__external_id", flat=True)
+    assert sorted(opened) == ["r-new"]
+    again = write(tmp_path, OLD_AND_NEW.replace(",r-", ",s-").replace(",c-", ",d-"), "again.csv")
+    run(again, "--source", "crm-export")  # default IMPORT_TICKET_MAX_AGE_DAYS (30)
+    opened = Ticket.objects.values_list("origin_response__external_id", flat=True)
+    assert sorted(opened) == ["r-new", "s-mid", "s-new"]
+
+
+def test_plain_csv_rows_without_an_id_import_once(tmp_path, survey, import_source):
+    text = HEADER.replace("survey,external_id,", "survey,") + (
+        "nps-2026,9,Fine,email,2026-11-20T09:15:00Z,c-1,,,,\n"
+        "nps-2026,7,Okay,email,2026-11-20T09:16:00Z,c-2,,,,\n"
+    )
+    path = write(tmp_path, text)
+    assert "2 rows: 2 created, 0 duplicates, 0 errors" in run(path, "--source", "crm-export")
+    again = run(path, "--source", "crm-export")
+    assert "2 rows: 0 created, 2 duplicates, 0 errors" in again
+    assert Response.objects.count() == 2
+    assert all(r.startswith("row-") for r in Response.objects.values_list("external_id", flat=True))
+
+
+def test_jsonl_rows_without_an_id_import_once(tmp_path, survey, import_source):
+    line = {"survey": "nps-2026", "score": 9, "customer": {"external_id": "c-1"}}
+    path = write(tmp_path, json.dumps(line) + "\n", "answers.jsonl")
+    run(path, "--source", "crm-export")
+    assert "1 rows: 0 created, 1 duplicates, 0 errors" in run(path, "--source", "crm-export")
+    assert Response.objects.count() == 1
+
+
+def test_plain_csv_from_standard_input(monkeypatch, survey, import_source):
+    stdin = io.BytesIO(GOOD_AND_BAD.encode())  # one stream, as a pipe is: read once
+    monkeypatch.setattr(
+        "intake.management.commands.import_responses.Command.stdin_buffer",
+        staticmethod(lambda: stdin),
+    )
+    output = run("-", "--source", "crm-export")
+    assert "8 rows: 3 created, 0 duplicates, 5 errors" in output
+    assert Response.objects.count() == 3
+
+
+def _clean_rows_then_one_in_1251(clean_comment: str) -> bytes:
+    """The issue's file: clean rows first, then one row Excel saved in Windows-1251."""
+    head = "survey,external_id,score,comment,customer_external_id\n"
+    rows = "".join(f"nps-2026,r-{n},9,{clean_comment},c-{n}\n" for n in range(200))
+    last = "nps-2026,r-late,3,Курьер опоздал,c-late\n".encode("cp1251")
+    return (head + rows).encode("utf-8") + last
+
+
+def test_clean_rows_then_a_1251_row_are_read_as_one_1251_file(tmp_path, survey, import_source):
+    path = tmp_path / "answers.csv"
+    path.write_bytes(_clean_rows_then_one_in_1251("Fine"))
+    output = run(str(path), "--source", "crm-export")
+    assert "(cp1251)" in output
+    assert "201 rows: 201 created" in output
+    assert Response.objects.get(external_id="r-late").comment == "Курьер опоздал"
+
+
+def test_a_file_in_two_encodings_stores_nothing(tmp_path, survey, import_source):
+    path = tmp_path / "answers.csv"
+    path.write_bytes(_clean_rows_then_one_in_1251("Курьер молодец"))  # UTF-8, then 1251
+    with pytest.raises(CommandError, match="encoding"):
+        run(str(path), "--source", "crm-export")
     assert Response.objects.count() == 0

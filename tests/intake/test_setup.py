@@ -111,7 +111,7 @@ def test_command_sets_the_platforms_own_secret_and_survicate_email_as_customer_i
     )
     assert printed["secret"] == "set from --secret"
     body = payload("survicate_question_answered")
-    del body["event"]["questionAnswered"]["type"]  # recognised by the named question alone
+    body["event"]["questionAnswered"]["choice"]["body"] = "2"  # by the named question alone
     raw = json.dumps(body).encode()
     answer = post_hook(
         client,

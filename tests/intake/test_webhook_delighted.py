@@ -156,5 +156,27 @@ def test_concurrent_created_and_updated_leave_one_answer():
         thread.join()
     assert sorted(statuses)[0] in (200, 201) and set(statuses) <= {200, 201}
     assert statuses.count(201) == 1
-    assert Response.objects.count() == 1
-    assert Ticket.objects.count() <= 1
+    # Whatever the order, the newest delivery (score 9, updated_at 1737527576) wins.
+    stored = Response.objects.get()
+    newest = payload("delighted_survey_response.updated")["event_data"]
+    assert (stored.score, stored.category, stored.comment) == (9, "promoter", newest["comment"])
+    # A ticket exists only if the 5 was stored first; then it is this answer's and notes 5→9.
+    tickets = list(Ticket.objects.all())
+    assert len(tickets) <= 1
+    if tickets:
+        assert tickets[0].origin_response == stored
+        note = tickets[0].events.get(kind=TicketEvent.Kind.NOTE, data__score_changed__to=9)
+        assert note.data["score_changed"] == {"from": 5, "to": 9}
+
+
+def test_an_older_delivery_after_a_newer_one_changes_nothing(client, delighted_source):
+    newer = payload("delighted_survey_response.updated")  # score 9, updated_at 1737527576
+    older = created_of(payload("delighted_survey_response.updated"))
+    older["event_data"].update(score=3, updated_at=older["event_data"]["created_at"])
+    assert deliver(client, newer).status_code == 201
+    late = deliver(client, older)
+    assert late.status_code == 200, late.json()
+    stored = Response.objects.get()
+    assert (stored.score, stored.category) == (9, "promoter")
+    assert stored.comment == newer["event_data"]["comment"]
+    assert Ticket.objects.count() == 0

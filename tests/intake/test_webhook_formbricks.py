@@ -105,3 +105,18 @@ def test_string_score_is_cast(client, formbricks_source):
         deliver(client, with_answers("formbricks_responseFinished", nps_q="9")).status_code == 201
     )
     assert Response.objects.get().category == "promoter"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_retried_older_update_does_not_overwrite_the_finished_answer(client, formbricks_source):
+    """responseUpdated (3) first failed with a 503; responseFinished (9) was stored; the
+    platform's retry of the update must not put 3 back nor open a ticket."""
+    updated = with_answers("formbricks_responseUpdated", nps_q=3)
+    finished = with_answers("formbricks_responseFinished", nps_q=9, why_q="All good now")
+    assert deliver(client, finished, msg_id="m3").status_code == 201
+    retry = deliver(client, updated, msg_id="m2")
+    assert retry.status_code == 200, retry.json()
+    stored = Response.objects.get()
+    assert (stored.score, stored.category, stored.comment) == (9, "promoter", "All good now")
+    assert stored.metadata["event"] == "responseFinished"
+    assert Ticket.objects.count() == 0

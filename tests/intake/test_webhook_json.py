@@ -80,3 +80,13 @@ def test_a_path_that_is_not_there_is_a_dead_letter(client, survey):
     answer = post_hook(client, URL, APPS_SCRIPT, {"Authorization": f"Bearer {SECRET}"})
     assert answer.status_code == 202
     assert list(DeadLetter.objects.get().reason) == ["nps"]
+
+
+def test_hex_signature_in_upper_case_is_accepted(client, survey):
+    """Hex digests are case-free (many senders write them in capitals); base64 is not."""
+    hook_source("json", survey=survey, mapping={**MAPPING, "signature_prefix": "sha256="})
+    raw = json.dumps(APPS_SCRIPT).encode()
+    signature = json_mapped.sign(SECRET, raw, prefix="sha256=")
+    upper = "sha256=" + signature.removeprefix("sha256=").upper()
+    answer = post_hook(client, URL, raw, {"X-Signature": upper})
+    assert answer.status_code == 201, answer.json()

@@ -54,8 +54,32 @@ def test_other_questions_are_acknowledged_and_ignored(client, survey):
 def test_score_question_by_id(client, survey):
     hook_source("survicate", survey=survey, mapping={"score_question": 12123})
     body = payload("survicate_question_answered")
-    del body["event"][EVENT]["type"]
+    body["event"][EVENT]["choice"]["body"] = "2"  # recognised by its id alone
     assert deliver(client, body).status_code == 201
+
+
+def test_without_score_question_nps_is_recognised_by_its_choice_body(client, survicate_source):
+    """Survicate names no question type in the delivery; an NPS choice's body is its
+    category (promoter / passive / detractor), as the webhook docs show."""
+    assert "type" not in payload("survicate_question_answered")["event"][EVENT]
+    for category, uuid in (("promoter", "r-1"), ("Passive", "r-2")):
+        body = payload("survicate_question_answered")
+        body["event"][EVENT].update(responseUuid=uuid)
+        body["event"][EVENT]["choice"].update(id=9 if category == "promoter" else 7, body=category)
+        assert deliver(client, body).status_code == 201
+    answer = deliver(client, payload("survicate_question_answered"))
+    assert answer.status_code == 201, answer.json()
+    scores = dict(Response.objects.values_list("external_id", "score"))
+    assert scores == {"r-1": 9, "r-2": 7, "3fa85f64-5717-4562-b3fc-2c963f66afa6": 2}
+
+
+def test_documented_rating_answer_without_score_question_is_ignored(client, survicate_source):
+    body = payload("survicate_question_answered.documented")
+    assert body["event"][EVENT]["choice"]["body"] == "Great"  # a rating question, not NPS
+    answer = deliver(client, body)
+    assert answer.status_code == 200
+    assert answer.json()["ignored"] is True
+    assert Response.objects.count() == 0
 
 
 def test_attributes_sent_as_empty_array_fall_back_to_contact_fields(client, survicate_source):
@@ -104,9 +128,8 @@ def test_retried_delivery_is_stored_once(client, survicate_source):
         ("not an object", "event.questionAnswered.choice"),
     ],
 )
-def test_bad_choice_is_kept_as_dead_letter_naming_the_field(
-    client, survicate_source, choice, field
-):
+def test_bad_choice_is_kept_as_dead_letter_naming_the_field(client, survey, choice, field):
+    hook_source("survicate", survey=survey, mapping={"score_question": 12123})
     body = payload("survicate_question_answered")
     body["event"][EVENT]["choice"] = choice
     answer = deliver(client, body)
@@ -131,3 +154,16 @@ def test_survey_completed_events_are_ignored(client, survicate_source):
     answer = deliver(client, {"messageId": "m1", "event": {"surveyCompleted": {}}})
     assert answer.status_code == 200
     assert answer.json()["ignored"] is True
+
+
+def test_a_delivery_without_response_uuid_is_a_dead_letter_not_keyed_by_message_id(
+    client, survicate_source
+):
+    """messageId names one delivery, not the answer: keyed by it, a retry of the same
+    answer under a new message would be stored twice."""
+    body = payload("survicate_question_answered")
+    del body["event"][EVENT]["responseUuid"]
+    answer = deliver(client, body)
+    assert answer.status_code == 202
+    assert list(DeadLetter.objects.get().reason) == [f"event.{EVENT}.responseUuid"]
+    assert Response.objects.count() == 0

@@ -111,3 +111,30 @@ def test_wootric_url_encoded_variant(client, wootric_source):
     assert answer.status_code == 201, answer.json()
     stored = Response.objects.get()
     assert (stored.external_id, stored.score, stored.comment) == ("1129", 4, "Slow support")
+
+
+def test_asknicely_lower_count_after_a_higher_one_changes_nothing(client, asknicely_source):
+    url = f"/hooks/asknicely/asknicely-hook/{SECRET}/"
+    first = payload("asknicely_response")  # count 1, score 10
+    first["question"].update(score="3", comment="Showers broken")
+    second = payload("asknicely_response")
+    second["count"] = 2
+    assert post_hook(client, url, second).status_code == 201
+    late = post_hook(client, url, first)
+    assert late.status_code == 200, late.json()
+    stored = Response.objects.get()
+    assert (stored.score, stored.comment) == (10, "The gym was great, love it!")
+    assert Ticket.objects.count() == 0
+
+
+def test_wootric_older_updated_at_changes_nothing(client, wootric_source):
+    url = f"/hooks/wootric/wootric-hook/{SECRET}/"
+    newer = payload("wootric_response_created")  # score 7, updated_at 2016-08-04T13:57:26
+    newer["response"]["updated_at"] = "2016-08-04T14:30:00.000-07:00"
+    older = payload("wootric_response_created")
+    older["response"].update(score=2, text="Terrible")
+    assert post_hook(client, url, newer).status_code == 201
+    assert post_hook(client, url, older).status_code == 200
+    stored = Response.objects.get()
+    assert (stored.score, stored.category) == (7, "passive")
+    assert Ticket.objects.count() == 0

@@ -238,3 +238,25 @@ def test_a_named_opinion_scale_question_is_taken(client, survey):
     answer_of(body, "checkout_ease")["number"] = 9
     assert deliver(client, body).status_code == 201
     assert Response.objects.get().score == 9
+
+
+def test_documented_sample_unchanged_is_not_taken_as_nps(client, typeform_source):
+    """The typeform.com example as published: a 1–5 rating (3), a 1–5 opinion_scale (2) and
+    number answers, no NPS question. None of them is an NPS score unless the source names it."""
+    body = payload("typeform_form_response.documented")
+    kinds = {a["field"]["type"] for a in body["form_response"]["answers"]}
+    assert {"rating", "opinion_scale"} <= kinds and "nps" not in kinds
+    answer = deliver(client, body)
+    assert answer.status_code == 202
+    assert list(DeadLetter.objects.get().reason) == ["form_response.answers"]
+    assert (Response.objects.count(), Ticket.objects.count()) == (0, 0)
+
+
+def test_documented_sample_with_a_named_question_uses_its_hidden_user_id(client, survey):
+    hook_source("typeform", survey=survey, mapping={"score": "answer.NRsxU591jIW9"})
+    answer = deliver(client, payload("typeform_form_response.documented"))
+    assert answer.status_code == 201, answer.json()
+    stored = Response.objects.select_related("customer").get()
+    assert (stored.external_id, stored.score) == ("a3a12ec67a1365927098a606107fac15", 2)
+    assert stored.customer.external_id == "abc123456"  # form_response.hidden.user_id
+    assert stored.customer.email == "laura@example.com"

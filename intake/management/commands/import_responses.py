@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from intake.importing import FORMATS, ImportFileInvalid, responses_import, rows_read
-from intake.spreadsheet import SpreadsheetInvalid
+from intake.spreadsheet import DATE_ORDERS, SpreadsheetInvalid
 from intake.spreadsheet_import import error_file, parse_map, spreadsheet_import, table_prepare
 from surveys.models import IngestionSource, Survey
 
@@ -62,6 +62,17 @@ class Command(BaseCommand):
             help="For dates written without a zone (e.g. Europe/Moscow).",
         )
         parser.add_argument(
+            "--date-order",
+            choices=DATE_ORDERS,
+            default="auto",
+            help="Slash dates: dmy (20/11/2026), mdy (11/20/2026) or auto, from the file.",
+        )
+        parser.add_argument(
+            "--encoding",
+            default="",
+            help="The file's text encoding, e.g. cp1251 (default: UTF-8, else detected).",
+        )
+        parser.add_argument(
             "--errors",
             help="Write failed rows here (row, column, reason), fixable and re-importable.",
         )
@@ -90,7 +101,13 @@ class Command(BaseCommand):
         if fmt != "jsonl":
             data = self.stdin_buffer().read() if file == "-" else self._read(file)
             try:
-                table = table_prepare(data, filename=file, mapping=parse_map(options["map"]))
+                table = table_prepare(
+                    data,
+                    filename=file,
+                    mapping=parse_map(options["map"]),
+                    encoding=options["encoding"],
+                    order=options["date_order"],
+                )
             except SpreadsheetInvalid as exc:
                 raise CommandError(str(exc)) from exc
             plain = (
@@ -101,7 +118,9 @@ class Command(BaseCommand):
             )
             if not plain or options["map"] or options["errors"] or format == "xlsx":
                 return self._spreadsheet(table, source_obj, survey_obj, dry_run, options)
-        if file == "-":
+        if fmt != "jsonl":  # the bytes already read (standard input can be read only once)
+            stream = io.StringIO(data.decode("utf-8-sig"), newline="")
+        elif file == "-":
             stream = io.TextIOWrapper(self.stdin_buffer(), encoding="utf-8-sig", newline="")
         else:
             path = Path(file)
@@ -118,6 +137,7 @@ class Command(BaseCommand):
                     default_survey=survey_obj,
                     dry_run=dry_run,
                     progress=progress,
+                    ticket_max_age=self._max_age(options),
                 )
             except ImportFileInvalid as exc:
                 raise CommandError(str(exc)) from exc
@@ -161,6 +181,11 @@ class Command(BaseCommand):
         return max(lines - 1, 0) if fmt == "csv" else lines
 
     @staticmethod
+    def _max_age(options) -> dt.timedelta | None:
+        days = options["no_ticket_older_than"]
+        return dt.timedelta(days=days) if days is not None else None
+
+    @staticmethod
     def _read(file: str) -> bytes:
         path = Path(file)
         if not path.is_file():
@@ -168,7 +193,6 @@ class Command(BaseCommand):
         return path.read_bytes()
 
     def _spreadsheet(self, table, source, survey, dry_run, options):
-        days = options["no_ticket_older_than"]
         started = time.monotonic()
         try:
             result = spreadsheet_import(
@@ -176,7 +200,7 @@ class Command(BaseCommand):
                 table=table,
                 survey=survey,
                 tz_name=options["time_zone"],
-                ticket_max_age=dt.timedelta(days=days) if days is not None else None,
+                ticket_max_age=self._max_age(options),
                 dry_run=dry_run,
             )
         except SpreadsheetInvalid as exc:
