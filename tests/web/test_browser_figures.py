@@ -193,3 +193,35 @@ def test_backdated_contact_reassigned_breach_and_nps_scope_as_a_person_sees_them
         dashboard_figures(page, live_server=live_server, desk=desk, lang=lang, tag=tag, phone=phone)
     finally:
         context.close()
+
+
+def test_the_contact_form_switches_outcomes_with_the_channel(browser, live_server, figures_desk):  # noqa: F811
+    """web/static/web/outcomes.js: choosing a channel offers that channel's outcomes in its
+    own words (Russian, on a phone), and a choice the new channel also has is kept."""
+    from django.utils import translation
+
+    from tickets.selectors import contact_outcome_choices
+
+    desk = figures_desk
+    context, page = open_as(browser, live_server, desk.agent, "ru", PHONE)
+    try:
+        page.goto(f"{live_server.url}/tickets/{desk.tickets[2].pk}/")
+        page.locator("body").press("c")
+        options = page.locator("#id_contact-outcome option")
+        with translation.override("ru"):
+            words = {
+                c: [o["label"] for o in contact_outcome_choices(channel=c)]
+                for c in ("email", "phone")
+            }
+        page.select_option("#id_contact-outcome", "reached")
+        page.select_option("#id_contact-channel", "email")
+        assert options.all_inner_texts()[1:] == words["email"]
+        assert page.input_value("#id_contact-outcome") == "reached"  # "Replied" now
+        page.select_option("#id_contact-outcome", "wrong_number")
+        page.select_option("#id_contact-channel", "meeting")
+        assert page.input_value("#id_contact-outcome") == ""  # a meeting has no wrong number
+        page.select_option("#id_contact-channel", "phone")
+        assert options.all_inner_texts()[1:] == words["phone"]
+        shot(page, "contact-outcomes-ru-phone")
+    finally:
+        context.close()
