@@ -79,7 +79,7 @@ MUTANTS: dict[str, list[tuple[str, str, str, str, tuple[str, ...]]]] = {
         ('password-change-not-saved', 'a password change replaces the password', 'auth_views.PasswordChangeView.as_view(template_name="web/password_change.html")', 'type("V", (auth_views.PasswordChangeView,), {"form_valid": lambda self, form: __import__("django.http").http.HttpResponseRedirect(self.get_success_url())}).as_view(template_name="web/password_change.html")', ('tests/web/test_pages.py',)),
     ],
     'web/views.py': [
-        ('bulk-assign-any-agent', 'only managers reassign in bulk', 'def bulk_assign(request):\n    if not _is_manager(request.user):', 'def bulk_assign(request):\n    if False:', ('tests/web/test_actions.py',)),
+        ('bulk-assign-any-agent', 'only managers reassign in bulk', 'def bulk_assign(request):\n    if not user_is_manager(request.user):', 'def bulk_assign(request):\n    if False:', ('tests/web/test_actions.py',)),
         ('language-saved-before-check', 'a bad language is refused, not saved', '    if code not in dict(settings.LANGUAGES):\n        return HttpResponseBadRequest()\n    if request.user.is_authenticated:\n        user_language_set(user=request.user, language=code)\n', '    if request.user.is_authenticated:\n        user_language_set(user=request.user, language=code)\n    if code not in dict(settings.LANGUAGES):\n        return HttpResponseBadRequest()\n', ('tests/web/test_pages.py',)),
     ],
     'web/templates/web/ticket.html': [

@@ -21,6 +21,7 @@ from tickets.models import (
     TicketEvent,
 )
 from tickets.selectors import tickets_visible_to
+from tickets.timeline import event_sentences
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -36,9 +37,23 @@ class ReadOnlyInline(admin.TabularInline):
 
 class TimelineInline(ReadOnlyInline):
     model = TicketEvent
-    fields = ("at", "kind", "actor", "data")
+    fields = ("at", "kind", "actor", "sentence")
     readonly_fields = fields
     verbose_name_plural = _("timeline")
+
+    @admin.display(description=_("What happened"))
+    def sentence(self, obj: TicketEvent) -> str:
+        """The sentence the ticket page shows, not the stored JSON. Computed once for the
+        whole ticket (the inline is instantiated per request, so the memo is too)."""
+        memo = self.__dict__.setdefault("_sentences", {})
+        if obj.ticket_id not in memo:
+            events = list(TicketEvent.objects.filter(ticket_id=obj.ticket_id))
+            memo[obj.ticket_id] = event_sentences(events)
+        text = memo[obj.ticket_id].get(obj.pk, "")
+        data = obj.data or {}
+        reason = data.get("reason") if obj.kind == TicketEvent.Kind.REOPENED else ""
+        extra = [obj.breach_withdrawn_text(), reason or "", data.get("note") or ""]
+        return " ".join(part for part in (text, *extra) if part) or "—"
 
 
 class ClockInline(ReadOnlyInline):

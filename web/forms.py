@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +20,7 @@ from tickets.models import (
     Team,
     Ticket,
 )
+from tickets.selectors import contact_outcomes_by_channel
 from web.labels import segment_label, taxonomy_label  # noqa: F401 - taxonomy_label re-exported
 
 SLA_CHOICES = [
@@ -91,6 +94,20 @@ class ContactAttemptForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     idempotency_key = forms.CharField(required=False, widget=forms.HiddenInput, max_length=100)
+
+    def __init__(self, *args, **kwargs):
+        """Offers the outcomes of the chosen channel in its own words (an email is
+        "Replied", not "Reached"); web/static/web/outcomes.js switches them with the channel
+        from the map in the outcome field's data-outcomes."""
+        super().__init__(*args, **kwargs)
+        by_channel = contact_outcomes_by_channel()
+        channel = self.data.get(self.add_prefix("channel")) if self.is_bound else None
+        channel = channel or self.initial.get("channel") or ContactChannel.PHONE
+        offered = by_channel.get(channel)
+        outcome = self.fields["outcome"]
+        if offered is not None:  # an unknown channel is the channel field's error
+            outcome.choices = [("", "—"), *[(o["code"], o["label"]) for o in offered]]
+        outcome.widget.attrs["data-outcomes"] = json.dumps(by_channel, ensure_ascii=False)
 
 
 class StatusForm(forms.Form):

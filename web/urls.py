@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from web import profile, views
+from web import profile, ticket_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -27,8 +27,8 @@ urlpatterns = [
     path("language/", views.language, name="language"),
     path("queue/bulk-assign/", views.bulk_assign, name="bulk-assign"),
     path("queue/<str:view>/", views.queue, name="queue"),
-    path("tickets/<int:pk>/", views.ticket_detail, name="ticket"),
-    path("tickets/<int:pk>/<str:action>/", views.ticket_action, name="ticket-action"),
+    path("tickets/<int:pk>/", ticket_views.ticket_detail, name="ticket"),
+    path("tickets/<int:pk>/<str:action>/", ticket_views.ticket_action, name="ticket-action"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("export/tickets.csv", views.export_tickets, name="export-tickets"),
     path("export/responses.csv", views.export_responses, name="export-responses"),

@@ -97,3 +97,20 @@ def test_issuing_a_source_key_shows_it_once_and_it_works(client, admin_user, sou
     source.refresh_from_db()
     assert source.check_key(key)
     assert key not in (source.key_hash, source.key_prefix)
+
+
+@pytest.mark.parametrize(
+    "language,sentence",
+    [("en", "Score 2; team "), ("ru", "Оценка 2; команда ")],
+)
+def test_admin_timeline_reads_as_sentences_not_json(
+    client, admin_user, populated, language, sentence
+):
+    admin_user.language = language
+    admin_user.save()
+    client.force_login(admin_user)
+    ticket = Ticket.objects.get()
+    assert ticket.events.get(kind=TicketEvent.Kind.CREATED).data["score"] == 2
+    page = client.get(reverse("admin:tickets_ticket_change", args=[ticket.pk])).content.decode()
+    assert sentence in page
+    assert "&quot;score&quot;" not in page and '"score":' not in page

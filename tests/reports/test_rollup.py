@@ -5,16 +5,13 @@ another segment or deleted, once a refresh has run (and for new answers, before)
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import io
 import random
-import threading
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.db import connection, transaction
 
 from intake.services import CustomerData, ResponseData, customer_upsert, response_ingest
 from reports import selectors
@@ -22,109 +19,22 @@ from reports.models import ResponseDay, ResponseDayStale, ResponseRollupState
 from reports.params import parse_period
 from reports.selectors import Period, nps_report, nps_report_live
 from reports.services import nps_rollup_rebuild, nps_rollup_refresh
-from surveys.models import Customer, Response
+from surveys.models import Response
 from tests import factories
-from tests.threads import join_all, start_all, wait_for
+from tests.reports.rollup_helpers import (
+    SEGMENTS,
+    T0,
+    answer,
+    answers_bulk,
+    assert_same,
+    customer,
+    customers_make,
+    python_report,
+    random_moment,
+    rollup_rows,
+)
 
 pytestmark = pytest.mark.django_db
-
-T0 = dt.datetime(2026, 11, 20, 14, 30, tzinfo=dt.UTC)
-SEGMENTS = ["", "enterprise", "smb", "consumer"]
-
-
-def rollup_rows() -> list[tuple]:
-    return sorted(
-        ResponseDay.objects.values_list(
-            "day", "survey_id", "segment", "promoters", "passives", "detractors", "responses"
-        )
-    )
-
-
-def answers_bulk(rng: random.Random, surveys, customers, n: int, *, around: dt.datetime, days=70):
-    """n answers at random moments in the `days` before `around` (a few just after it),
-    received at the current (travelled) time."""
-    source = factories.SourceFactory()
-    objs = []
-    for _i in range(n):
-        survey = rng.choice(surveys)
-        score = rng.randint(0, 10)
-        when = around - dt.timedelta(seconds=rng.randint(-86400, days * 86400))
-        objs.append(
-            Response(
-                survey=survey,
-                customer=rng.choice(customers),
-                source=source,
-                external_id=f"r-{rng.random()}",
-                score=score,
-                category=survey.categorize(score),
-                responded_at=when,
-            )
-        )
-    return Response.objects.bulk_create(objs)
-
-
-LONG_AGO = T0 - dt.timedelta(days=100)
-
-
-def customers_make(n: int) -> list[Customer]:
-    """Customers last saved long ago (a refresh recounts the days of customers saved since
-    the last one, which would hide other mistakes)."""
-    with time_machine.travel(LONG_AGO, tick=False):
-        return Customer.objects.bulk_create(
-            [Customer(external_id=f"c{i}", segment=SEGMENTS[i % len(SEGMENTS)]) for i in range(n)]
-        )
-
-
-def customer(**kw) -> Customer:
-    with time_machine.travel(LONG_AGO, tick=False):
-        return factories.CustomerFactory(**kw)
-
-
-def assert_same(**kwargs):
-    hybrid, live = nps_report(**kwargs), nps_report_live(**kwargs)
-    assert hybrid == live, kwargs
-
-
-@pytest.fixture
-def surveys(db):
-    return [factories.SurveyFactory(slug="nps-a"), factories.SurveyFactory(slug="nps-b")]
-
-
-def random_moment(rng: random.Random) -> dt.datetime:
-    """Midnights (UTC and not), partial days, other offsets, around T0's last 80 days."""
-    day = T0 - dt.timedelta(days=rng.randint(-2, 80))
-    kind = rng.choice(["midnight", "partial", "moscow", "partial"])
-    if kind == "midnight":
-        return day.replace(hour=0, minute=0, second=0)
-    if kind == "moscow":
-        return day.astimezone(ZoneInfo("Europe/Moscow")).replace(hour=0, minute=0)
-    return day.replace(
-        hour=rng.randint(0, 23), minute=rng.randint(0, 59), second=rng.randint(0, 59)
-    )
-
-
-def python_report(rows, *, survey=None, segment=None, period: Period, interval, tzinfo):
-    """nps_report's counts from the answers in Python: an independent reference for the
-    periods in another time zone (which nps_report counts live, by nps_report_live)."""
-    buckets = {}
-    for survey_id, seg, category, responded_at in rows:
-        if survey is not None and survey_id != survey.pk:
-            continue
-        if segment and seg != segment:
-            continue
-        if period.start is not None and responded_at < period.start:
-            continue
-        if period.end is not None and responded_at >= period.end:
-            continue
-        day = responded_at.astimezone(tzinfo).date()
-        if interval == "week":
-            day -= dt.timedelta(days=day.weekday())
-        elif interval == "month":
-            day = day.replace(day=1)
-        bucket = buckets.setdefault(day, dict.fromkeys(("p", "pa", "d", "n"), 0))
-        bucket[{"promoter": "p", "passive": "pa", "detractor": "d"}[category]] += 1
-        bucket["n"] += 1
-    return selectors._nps_result(buckets)
 
 
 def test_reports_equal_the_live_scan_for_random_filters_and_periods(surveys):
@@ -189,12 +99,6 @@ def test_before_the_first_refresh_everything_is_counted_live(surveys):
         is None
     )
     assert nps_report()["overall"]["responses"] == 30
-
-
-def answer(survey, customer, score, responded_at, **kw):
-    return factories.ResponseFactory(
-        survey=survey, customer=customer, score=score, responded_at=responded_at, **kw
-    )
 
 
 def test_refresh_picks_up_new_backdated_and_resegmented_answers(surveys):
@@ -461,86 +365,3 @@ def test_whole_utc_days_of_a_period(start, end, whole):
     if whole is not None:
         whole = tuple(dt.date.fromisoformat(d) if isinstance(d, str) else d for d in whole)
     assert selectors.rollup_whole_days(period) == whole
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_concurrent_refreshes_and_rebuilds_count_every_answer_once():
-    surveys = [factories.SurveyFactory(slug="nps-a"), factories.SurveyFactory(slug="nps-b")]
-    customers = customers_make(10)
-    rng = random.Random(7)
-    with time_machine.travel(T0 - dt.timedelta(hours=1), tick=False):
-        answers_bulk(rng, surveys, customers, 400, around=T0, days=60)
-    nps_rollup_refresh(now=T0)
-    errors, results = [], []
-
-    def run(job, at):
-        try:
-            results.append(job(now=at))
-        except Exception as exc:  # noqa: BLE001
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    for round_ in range(4):
-        at = T0 + dt.timedelta(minutes=10 * (round_ + 1))
-        with time_machine.travel(at - dt.timedelta(minutes=5), tick=False):
-            answers_bulk(rng, surveys, customers, 60, around=T0, days=60)
-        jobs = [nps_rollup_refresh, nps_rollup_refresh, nps_rollup_refresh]
-        if round_ % 2:
-            jobs.append(nps_rollup_rebuild)
-        join_all(start_all([functools.partial(run, job, at) for job in jobs]), timeout=60)
-        assert not errors
-        state = ResponseRollupState.objects.get()
-        assert state.response_id_mark == Response.objects.latest("pk").pk
-        assert sum(r[-1] for r in rollup_rows()) == Response.objects.count()
-        assert_same(interval="day")
-        assert_same(segment="smb", interval="week", period=Period(start=T0 - dt.timedelta(days=20)))
-    # How many refreshes found the row locked (and skipped) depends on thread timing; that
-    # a refresh skips is asserted deterministically in the next test.
-    assert results and all(r is None or r.mark for r in results)
-
-
-def lock_waiters() -> int:
-    """Sessions of this database that PostgreSQL reports as waiting for a lock."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-            " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-        )
-        return cursor.fetchone()[0]
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_a_refresh_does_not_wait_for_one_running_and_a_rebuild_does():
-    factories.SurveyFactory(slug="nps-a")
-    nps_rollup_refresh(now=T0)
-    locked, release = threading.Event(), threading.Event()
-
-    def hold():
-        with transaction.atomic():
-            ResponseRollupState.objects.select_for_update().get()
-            locked.set()
-            release.wait(10)
-        connection.close()
-
-    (holder,) = start_all([hold])
-    assert locked.wait(10)
-    try:
-        assert nps_rollup_refresh(now=T0) is None
-        rebuilt = []
-
-        def rebuild():
-            rebuilt.append(nps_rollup_rebuild(now=T0))
-            connection.close()
-
-        (waiter,) = start_all([rebuild])
-        # PostgreSQL says the rebuild is blocked on a lock: it waits instead of skipping.
-        wait_for(lock_waiters, 10, "the rebuild to wait for the lock")
-        assert rebuilt == []
-    finally:
-        release.set()
-        join_all([holder], timeout=10)
-    join_all([waiter], timeout=10)
-    assert rebuilt and rebuilt[0].rebuilt
