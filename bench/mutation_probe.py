@@ -82,11 +82,11 @@ MUTANTS: dict[str, list[tuple[str, str, str, str, tuple[str, ...]]]] = {
         ('bulk-assign-any-agent', 'only managers reassign in bulk', 'def bulk_assign(request):\n    if not user_is_manager(request.user):', 'def bulk_assign(request):\n    if False:', ('tests/web/test_actions.py',)),
         ('language-saved-before-check', 'a bad language is refused, not saved', '    if code not in dict(settings.LANGUAGES):\n        return HttpResponseBadRequest()\n    if request.user.is_authenticated:\n        user_language_set(user=request.user, language=code)\n', '    if request.user.is_authenticated:\n        user_language_set(user=request.user, language=code)\n    if code not in dict(settings.LANGUAGES):\n        return HttpResponseBadRequest()\n', ('tests/web/test_pages.py',)),
     ],
-    'web/templates/web/ticket.html': [
-        ('deadline-in-utc', "deadlines show in the viewer's time zone", '{{ c.due_at|date:"SHORT_DATETIME_FORMAT" }}', '{{ c.due_at|utc|date:"SHORT_DATETIME_FORMAT" }}', ('tests/web/test_pages.py',)),
-    ],
     'web/selectors.py': [
         ('pareto-cause-names', 'the Pareto chart names each cause under its parent', '        return f"{gettext(parent)} → {gettext(name)}" if parent else gettext(name)', '        return gettext(name)', ('tests/web/test_dashboard_numbers.py',)),
+    ],
+    'feedback_desk/datetimes.py': [
+        ('deadline-in-utc', "deadlines show in the viewer's time zone", '        value = timezone.localtime(value, tz)', '        value = value.astimezone(dt.UTC)', ('tests/web/test_pages.py', 'tests/web/test_dates.py')),
     ],
 }
 # fmt: on
