@@ -96,10 +96,17 @@ def _errors_of(item) -> dict[str, list[str]]:
 
 
 def responses_ingest_batch(
-    *, source: IngestionSource, items: Sequence, now: dt.datetime | None = None
+    *,
+    source: IngestionSource,
+    items: Sequence,
+    now: dt.datetime | None = None,
+    ticket_cutoff: dt.datetime | None = None,
 ) -> list[ItemResult]:
     """Stores a batch of answers (ResponseData; anything else, e.g. a validation error,
-    is reported back as that item's error) in one transaction. One result per item."""
+    is reported back as that item's error) in one transaction. One result per item.
+
+    With ticket_cutoff, an answer given before it is stored and counted (NPS) but opens,
+    extends or reopens no ticket: response_ingest(open_ticket=False) for old history."""
     now = now or timezone.now()
     results: list[ItemResult | None] = [None] * len(items)
     indexes = []
@@ -114,7 +121,7 @@ def responses_ingest_batch(
         for _attempt in range(RETRIES):
             try:
                 with transaction.atomic():
-                    done = _set_wise(source, items, indexes, now)
+                    done = _set_wise(source, items, indexes, now, ticket_cutoff)
                 break
             except (LostRace, OperationalError):  # a lost race or a deadlock: again
                 continue
@@ -125,17 +132,28 @@ def responses_ingest_batch(
         else:
             done = None
         if done is None:
-            done = {index: _one(source, items[index], now) for index in indexes}
+            done = {index: _one(source, items[index], now, ticket_cutoff) for index in indexes}
     for index, result in done.items():
         results[index] = result
     return results
 
 
-def _one(source: IngestionSource, data: ResponseData, now: dt.datetime) -> ItemResult:
+def _opens_ticket(responded_at: dt.datetime, cutoff: dt.datetime | None) -> bool:
+    return cutoff is None or responded_at >= cutoff
+
+
+def _one(
+    source: IngestionSource, data: ResponseData, now: dt.datetime, cutoff: dt.datetime | None
+) -> ItemResult:
     """The one-answer path, in its own savepoint."""
     try:
         with transaction.atomic():
-            outcome = response_ingest(source=source, data=data, now=now)
+            outcome = response_ingest(
+                source=source,
+                data=data,
+                now=now,
+                open_ticket=_opens_ticket(data.responded_at, cutoff),
+            )
     except DuplicateConflict as exc:
         return ItemResult(CONFLICT, response=exc.existing, conflict=exc)
     except DatabaseError as exc:
@@ -163,7 +181,9 @@ def _stored(source: IngestionSource, external_ids: set[str]) -> dict[str, Respon
     return found
 
 
-def _set_wise(source, items, indexes: list[int], now: dt.datetime) -> dict[int, ItemResult]:
+def _set_wise(
+    source, items, indexes: list[int], now: dt.datetime, cutoff: dt.datetime | None
+) -> dict[int, ItemResult]:
     done: dict[int, ItemResult] = {}
     stored = _stored(source, {items[i].external_id for i in indexes})
     first: dict[str, int] = {}
@@ -208,9 +228,13 @@ def _set_wise(source, items, indexes: list[int], now: dt.datetime) -> dict[int, 
         response._state.adding = False
         response._state.db = "default"
     outbox = OutboxBatch()
-    detractors_ticket(
-        [responses[i] for i in fresh if responses[i].category == Category.DETRACTOR], now, outbox
-    )
+    detractors = [
+        responses[i]
+        for i in fresh
+        if responses[i].category == Category.DETRACTOR
+        and _opens_ticket(responses[i].responded_at, cutoff)
+    ]
+    detractors_ticket(detractors, now, outbox)
     outbox.write()
     for index in fresh:
         done[index] = ItemResult(CREATED, response=responses[index])

@@ -1,6 +1,8 @@
 """Importing a recognised or mapped spreadsheet: everything is read and checked first, then
-the good rows are stored one by one through today's ingestion service; bad rows come back
-with (row, column, reason) and make an error file that can be fixed and imported again."""
+the good rows are stored through the batch engine in chunks of CHUNK rows (one
+transaction each); bad rows come back with (row, column, reason) and make an error file
+that can be fixed and imported again. Answers older than the ticket age are stored and
+counted but open no ticket."""
 
 from __future__ import annotations
 
@@ -10,16 +12,17 @@ import io
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import DatabaseError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from intake.services import DuplicateConflict, response_ingest
+from intake.batch import CONFLICT, CREATED, DUPLICATE, responses_ingest_batch
+from intake.batch_sql import chunks
 from intake.spreadsheet import FIELDS, SpreadsheetInvalid, Table, read_table, row_item, time_zone
 from intake.validation import Invalid, response_data
 from surveys.models import IngestionSource, Response, Survey
 
 ERROR_COLUMNS = ("_row", "_column", "_reason")
+CHUNK = 1000
 
 
 @dataclass
@@ -123,29 +126,49 @@ def spreadsheet_import(
             result.failures.append(
                 RowFailure(row, column, " ".join(messages), {**item, "_raw": raw})
             )
-    for row, item, data in checked:
+    cutoff = now - max_age
+    for chunk in chunks(checked, CHUNK):
         if dry_run:
-            if Response.objects.filter(source=source, external_id=data.external_id).exists():
-                result.duplicates += 1
-            else:
+            _dry_run_count(source, chunk, result)
+            continue
+        results = responses_ingest_batch(
+            source=source,
+            items=[data for _row, _item, data in chunk],
+            now=now,
+            ticket_cutoff=cutoff,
+        )
+        for (row, item, data), outcome in zip(chunk, results, strict=True):
+            if outcome.status == CREATED:
                 result.created += 1
-            continue
-        open_ticket = data.responded_at >= now - max_age
-        try:
-            outcome = response_ingest(source=source, data=data, now=now, open_ticket=open_ticket)
-        except DuplicateConflict as exc:
-            reason = _("Already imported with score %(score)d.") % {"score": exc.existing.score}
-            result.failures.append(RowFailure(row, table.mapping["score"], reason, item))
-            continue
-        except DatabaseError as exc:
-            result.failures.append(RowFailure(row, "", str(exc), item))
-            continue
-        if outcome.created:
-            result.created += 1
-            result.without_ticket += not open_ticket and outcome.response.category == "detractor"
-        else:
-            result.duplicates += 1
+                result.without_ticket += (
+                    data.responded_at < cutoff and outcome.response.category == "detractor"
+                )
+            elif outcome.status == DUPLICATE:
+                result.duplicates += 1
+            elif outcome.status == CONFLICT:
+                reason = _("Already imported with score %(score)d.") % {
+                    "score": outcome.response.score
+                }
+                result.failures.append(RowFailure(row, table.mapping["score"], reason, item))
+            else:
+                reason = " ".join(m for ms in outcome.errors.values() for m in ms)
+                result.failures.append(RowFailure(row, "", reason, item))
     return result
+
+
+def _dry_run_count(source: IngestionSource, chunk, result: SpreadsheetResult) -> None:
+    """What an import would do, from one look-up per chunk."""
+    ids = [data.external_id for _row, _item, data in chunk]
+    stored = set(
+        Response.objects.filter(source=source, external_id__in=ids).values_list(
+            "external_id", flat=True
+        )
+    )
+    for external_id in ids:
+        if external_id in stored:
+            result.duplicates += 1
+        else:
+            result.created += 1
 
 
 def error_file(result: SpreadsheetResult) -> str:
