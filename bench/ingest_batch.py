@@ -156,6 +156,23 @@ def raw_paths(connection, source_id: int, survey_id: int, prefix: str, n: int, n
     return time.perf_counter() - start
 
 
+def _profiler():
+    """With BENCH_PROFILE=<dir>, each in-process path is run under cProfile."""
+    if not os.environ.get("BENCH_PROFILE"):
+        return None
+    import cProfile
+
+    profile = cProfile.Profile()
+    profile.enable()
+    return profile
+
+
+def _profile_dump(profile, name: str) -> None:
+    if profile is not None:
+        profile.disable()
+        profile.dump_stats(os.path.join(os.environ["BENCH_PROFILE"], f"{name}.prof"))
+
+
 def child(n: int) -> dict:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "feedback_desk.settings")
@@ -184,8 +201,9 @@ def child(n: int) -> dict:
         source = IngestionSource.objects.create(name="bench", slug="bench")
         key = source.issue_key()
         source.save()
-        SlaPolicy.objects.create(
-            name="default", first_contact_minutes=240, resolution_minutes=2880, is_default=True
+        SlaPolicy.objects.update_or_create(  # a migration may have made one already
+            is_default=True,
+            defaults={"name": "default", "first_contact_minutes": 240, "resolution_minutes": 2880},
         )
         team = Team.objects.create(name="General", slug="general", is_fallback=True)
         team.members.set(
@@ -203,10 +221,12 @@ def child(n: int) -> dict:
 
         cache: dict = {}
         ready = [response_data(item(r, stamp), context=cache) for r in rows("en", n)]
+        profile = _profiler()
         start = time.perf_counter()
         for first in range(0, n, BATCH):
             responses_ingest_batch(source=source, items=ready[first : first + BATCH])
         timings["engine"] = time.perf_counter() - start
+        _profile_dump(profile, "engine")
 
         client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
         bodies = [item(r, stamp) for r in rows("api", n)]
@@ -252,9 +272,11 @@ def child(n: int) -> dict:
                 ]
             )
         text.seek(0)
+        profile = _profiler()
         start = time.perf_counter()
         summary = responses_import(source=source, rows=rows_read(text, "csv"))
         timings["import"] = time.perf_counter() - start
+        _profile_dump(profile, "import")
         assert summary.errors == 0, summary.as_dict()
 
         # One batch of 1,000 new answers: how many statements.

@@ -87,6 +87,37 @@ class BatchConfig:
         return best[1] if best else self.default_policy
 
 
+class Schedules:
+    """Every clock of a batch starts at the same moment: each (policy, kind, target)
+    deadline is computed once (business calendars make that the costly part)."""
+
+    FIELDS = (
+        "started_at",
+        "due_at",
+        "warn_at",
+        "state",
+        "warned_at",
+        "breached_at",
+        "met_at",
+        "paused_at",
+        "paused_seconds",
+        "escalation_level",
+        "next_check_at",
+    )
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+        self.known: dict[tuple, dict] = {}
+
+    def clock(self, ticket: Ticket, policy: SlaPolicy, kind: str, minutes) -> SlaClock:
+        key = (policy.pk, kind, minutes)
+        if key not in self.known:
+            template = SlaClock(kind=kind, target_minutes=minutes)
+            sla_clocks.clock_schedule(template, policy, self.now)
+            self.known[key] = {name: getattr(template, name) for name in self.FIELDS}
+        return SlaClock(ticket=ticket, kind=kind, target_minutes=minutes, **self.known[key])
+
+
 class Assigner:
     """tickets.routing.agent_for for many tickets: each team's agents and their open
     loads read once, then kept up to date in memory as the batch assigns.
@@ -225,6 +256,7 @@ def detractors_ticket(responses: list[Response], now: dt.datetime, outbox: Outbo
     teams = {pk: config.team_for(r) for pk, r in opening.items()}
     new_tickets: dict[int, Ticket] = {}
     clocks: list[SlaClock] = []
+    schedules = Schedules(now)
     for action, response, _ticket in plan:
         if action != "open":
             continue
@@ -245,9 +277,7 @@ def detractors_ticket(responses: list[Response], now: dt.datetime, outbox: Outbo
                 (SlaClock.Kind.FIRST_CONTACT, policy.first_contact_minutes),
                 (SlaClock.Kind.RESOLUTION, policy.resolution_minutes),
             ):
-                clock = SlaClock(ticket=ticket, kind=kind, target_minutes=minutes)
-                sla_clocks.clock_schedule(clock, policy, now)
-                pair.append(clock)
+                pair.append(schedules.clock(ticket, policy, kind, minutes))
             clocks.extend(pair)
             ticket.next_due_at = min(c.due_at for c in pair)
             ticket.sla_state = SlaClock.State.RUNNING
