@@ -5,33 +5,39 @@
 The same kind of rows (≈30 % detractors, every customer answering about twice, Russian and
 English comments) go through: psycopg `executemany` of customers + answers (the baseline),
 COPY (the ceiling), the batch engine in-process (1,000 per batch), POST
-/api/v1/responses/bulk/ through Django's test client (1,000 per request) and the CSV
-import. The engine paths write everything a detractor costs: one team of five agents and
+/api/v1/responses/bulk/ (1,000 per request) through Django's test client and through
+gunicorn with a Celery worker draining the outbox, and the CSV import. The engine paths write everything a detractor costs: one team of five agents and
 one webhook endpoint, so each ticket has its two clocks, its event, an email and a webhook
 outbox row. Each path gets its own rows. Printed: answers/s, the share of executemany,
 the statements of one 1,000-answer batch, and one bulk request of 1,000 detractors for new
-customers. Runs in a throwaway database next to BENCH_POSTGRES_URL's
+customers through gunicorn. BENCH_PROFILE=<dir> writes cProfile files of the in-process
+paths. Runs in a throwaway database next to BENCH_POSTGRES_URL's
 (default postgres://postgres@127.0.0.1:5432/fd_batch).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import datetime as dt
 import io
 import json
 import os
 import random
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/fd_batch")
 BATCH = 1000
+WSGI = "feedback_desk.wsgi:application"
 COMMENTS = [
     "Курьер опоздал на два дня, никто не позвонил.",
     "Delivery was late and nobody called.",
@@ -173,6 +179,57 @@ def _profile_dump(profile, name: str) -> None:
         profile.dump_stats(os.path.join(os.environ["BENCH_PROFILE"], f"{name}.prof"))
 
 
+@contextlib.contextmanager
+def served(database_url: str):
+    """gunicorn (2 workers, as deployed) and one Celery worker on the bench database; the
+    worker drains the outbox meanwhile, as it would in production."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = dict(
+        os.environ,
+        DATABASE_URL=database_url,
+        GUNICORN_BIND=f"127.0.0.1:{port}",
+        WEB_CONCURRENCY="2",
+        GUNICORN_TIMEOUT="120",
+    )
+    quiet = {"env": env, "cwd": ROOT, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    web = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", WSGI], **quiet
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "feedback_desk", "worker", "--concurrency", "1"],
+        **quiet,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or web.poll() is not None:
+                    raise RuntimeError("gunicorn did not start") from None
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        for process in (web, worker):
+            process.terminate()
+        for process in (web, worker):
+            process.wait(timeout=30)
+
+
+def post_bulk(base: str, key: str, body: list) -> dict:
+    request = urllib.request.Request(
+        f"{base}/api/v1/responses/bulk/",
+        data=json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=120) as answer:
+        return json.loads(answer.read())
+
+
 def child(n: int) -> dict:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "feedback_desk.settings")
@@ -240,6 +297,28 @@ def child(n: int) -> dict:
             assert answer.status_code == 200 and answer.json()["errors"] == 0, answer.content[:300]
         timings["bulk_api"] = time.perf_counter() - start
 
+        database_url = urllib.parse.urlsplit(POSTGRES_URL)._replace(
+            path="/" + connection.settings_dict["NAME"]
+        )
+        with served(urllib.parse.urlunsplit(database_url)) as base:
+            bodies = [item(r, stamp) for r in rows("web", n)]
+            start = time.perf_counter()
+            for first in range(0, n, BATCH):
+                answer = post_bulk(base, key, bodies[first : first + BATCH])
+                assert answer["errors"] == 0, answer
+            timings["bulk_gunicorn"] = time.perf_counter() - start
+            worst = [dict(item(r, stamp), score=r["score"] % 7) for r in rows("det", BATCH, 1.0)]
+            for number, body in enumerate(worst):
+                body["customer"] = dict(
+                    body["customer"],
+                    external_id=f"det-new-{number}",
+                    email=f"det-new-{number}@example.com",
+                )
+            start = time.perf_counter()
+            answer = post_bulk(base, key, worst)
+            detractor_request = time.perf_counter() - start
+            assert answer["created"] == BATCH, answer
+
         text = io.StringIO()
         writer = csv.writer(text)
         writer.writerow(
@@ -284,20 +363,6 @@ def child(n: int) -> dict:
         with CaptureQueriesContext(connection) as queries:
             responses_ingest_batch(source=source, items=sample)
         statements = len(queries)
-        # 1,000 detractors for new customers in one bulk request.
-        worst = [dict(item(r, stamp), score=r["score"] % 7) for r in rows("det", BATCH, 1.0)]
-        for number, body in enumerate(worst):
-            body["customer"] = dict(
-                body["customer"],
-                external_id=f"det-new-{number}",
-                email=f"det-new-{number}@example.com",
-            )
-        start = time.perf_counter()
-        answer = client.post(
-            "/api/v1/responses/bulk/", data=json.dumps(worst), content_type="application/json"
-        )
-        detractor_request = time.perf_counter() - start
-        assert answer.json()["created"] == BATCH, answer.content[:300]
         return {
             "rows": n,
             **timings,
@@ -345,6 +410,7 @@ def main() -> None:
         "copy": "COPY (ceiling)",
         "engine": "batch engine, in-process",
         "bulk_api": "POST …/bulk/ (test client)",
+        "bulk_gunicorn": "POST …/bulk/ (gunicorn + worker)",
         "import": "CSV import",
     }
     for path, label in labels.items():
@@ -352,7 +418,7 @@ def main() -> None:
         print(f"{label:<34} {rate:>10.0f} {rate / base:>14.0%}")
     print(f"statements in one 1,000-answer engine batch: {result['statements_per_1000']}")
     print(
-        f"1,000 detractors for new customers, one bulk request: "
+        f"1,000 detractors for new customers, one bulk request through gunicorn: "
         f"{result['detractor_request_s']:.2f} s"
     )
     print(
