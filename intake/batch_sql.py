@@ -3,7 +3,6 @@ a multi-row INSERT … ON CONFLICT DO NOTHING RETURNING and a bulk UPDATE of one
 
 from __future__ import annotations
 
-import json
 import operator
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -48,15 +47,17 @@ def _texts(values) -> bool:
 
 
 def _array_of(values) -> str:
-    """Strings travel as one JSON text: Django's client-side binding quotes a text array
-    element by element through a regular expression, a JSON string in one C call."""
-    if _texts(values):
-        return "ARRAY(SELECT jsonb_array_elements_text(%s::jsonb))"
-    return "%s"
+    """Strings travel as one array literal: Django's client-side binding quotes a text
+    array element by element through a regular expression, one string in one C call.
+    (A constant array, unlike a sub-select, lets PostgreSQL hash it in a scan.)"""
+    return "%s::text[]" if _texts(values) else "%s"
 
 
 def _array_param(values):
-    return json.dumps(list(values)) if _texts(values) else list(values)
+    if not _texts(values):
+        return list(values)
+    quoted = (v.replace("\\", "\\\\").replace('"', '\\"') for v in values)
+    return "{" + ",".join(f'"{v}"' for v in quoted) + "}"
 
 
 def _param_limit() -> int:
