@@ -235,3 +235,16 @@ def test_the_import_format_with_a_stray_column_is_refused_before_any_row(
     with pytest.raises(CommandError, match="Unknown columns: scroe_note"):
         run(path, "--source", "exports")
     assert Response.objects.count() == 0
+
+
+@time_machine.travel(NOW, tick=False)
+def test_rows_in_several_engine_chunks_store_as_one(survey, import_source, monkeypatch):
+    monkeypatch.setattr("intake.spreadsheet_import.CHUNK", 1)
+    args = ("--source", "exports", "--survey", "nps-2026")
+    output, failed = run(EXPORTS / "google_forms_export.csv", *args)
+    assert not failed, output
+    assert "2 created" in output
+    output, failed = run(EXPORTS / "google_forms_export.csv", *args)
+    assert "0 created, 2 duplicates" in output
+    assert Response.objects.count() == 2
+    assert Ticket.objects.count() == Response.objects.filter(category="detractor").count()
