@@ -19,26 +19,25 @@ database next to BENCH_POSTGRES_URL's (default postgres://postgres@127.0.0.1:543
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import datetime as dt
 import io
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from bench.bench_http import post_bulk, served  # noqa: E402
+
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/fd_batch")
 BATCH = 1000
-WSGI = "feedback_desk.wsgi:application"
 COMMENTS = [
     "Курьер опоздал на два дня, никто не позвонил.",
     "Delivery was late and nobody called.",
@@ -178,57 +177,6 @@ def _profile_dump(profile, name: str) -> None:
     if profile is not None:
         profile.disable()
         profile.dump_stats(os.path.join(os.environ["BENCH_PROFILE"], f"{name}.prof"))
-
-
-@contextlib.contextmanager
-def served(database_url: str):
-    """gunicorn (2 workers, as deployed) and one Celery worker on the bench database; the
-    worker drains the outbox meanwhile, as it would in production."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = dict(
-        os.environ,
-        DATABASE_URL=database_url,
-        GUNICORN_BIND=f"127.0.0.1:{port}",
-        WEB_CONCURRENCY="2",
-        GUNICORN_TIMEOUT="120",
-    )
-    quiet = {"env": env, "cwd": ROOT, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-    web = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", WSGI], **quiet
-    )
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "feedback_desk", "worker", "--concurrency", "1"],
-        **quiet,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or web.poll() is not None:
-                    raise RuntimeError("gunicorn did not start") from None
-                time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        for process in (web, worker):
-            process.terminate()
-        for process in (web, worker):
-            process.wait(timeout=30)
-
-
-def post_bulk(base: str, key: str, body: list) -> dict:
-    request = urllib.request.Request(
-        f"{base}/api/v1/responses/bulk/",
-        data=json.dumps(body).encode(),
-        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=120) as answer:
-        return json.loads(answer.read())
 
 
 def csv_write(stream, prefix: str, n: int, stamp: str) -> None:
