@@ -42,7 +42,8 @@ from intake.services import (
     ResponseData,
     response_ingest,
 )
-from notifications.services import OutboxBatch
+from notifications.models import Delivery
+from notifications.services import OutboxBatch, dispatch_many_after_commit
 from surveys.models import Category, Customer, IngestionSource, Response
 
 log = logging.getLogger(__name__)
@@ -96,10 +97,17 @@ def _errors_of(item) -> dict[str, list[str]]:
 
 
 def responses_ingest_batch(
-    *, source: IngestionSource, items: Sequence, now: dt.datetime | None = None
+    *,
+    source: IngestionSource,
+    items: Sequence,
+    now: dt.datetime | None = None,
+    ticket_cutoff: dt.datetime | None = None,
 ) -> list[ItemResult]:
     """Stores a batch of answers (ResponseData; anything else, e.g. a validation error,
-    is reported back as that item's error) in one transaction. One result per item."""
+    is reported back as that item's error) in one transaction. One result per item.
+
+    With ticket_cutoff, an answer given before it is stored and counted (NPS) but opens,
+    extends or reopens no ticket: response_ingest(open_ticket=False) for old history."""
     now = now or timezone.now()
     results: list[ItemResult | None] = [None] * len(items)
     indexes = []
@@ -114,7 +122,7 @@ def responses_ingest_batch(
         for _attempt in range(RETRIES):
             try:
                 with transaction.atomic():
-                    done = _set_wise(source, items, indexes, now)
+                    done = _set_wise(source, items, indexes, now, ticket_cutoff)
                 break
             except (LostRace, OperationalError):  # a lost race or a deadlock: again
                 continue
@@ -125,17 +133,28 @@ def responses_ingest_batch(
         else:
             done = None
         if done is None:
-            done = {index: _one(source, items[index], now) for index in indexes}
+            done = {index: _one(source, items[index], now, ticket_cutoff) for index in indexes}
     for index, result in done.items():
         results[index] = result
     return results
 
 
-def _one(source: IngestionSource, data: ResponseData, now: dt.datetime) -> ItemResult:
+def _opens_ticket(responded_at: dt.datetime, cutoff: dt.datetime | None) -> bool:
+    return cutoff is None or responded_at >= cutoff
+
+
+def _one(
+    source: IngestionSource, data: ResponseData, now: dt.datetime, cutoff: dt.datetime | None
+) -> ItemResult:
     """The one-answer path, in its own savepoint."""
     try:
         with transaction.atomic():
-            outcome = response_ingest(source=source, data=data, now=now)
+            outcome = response_ingest(
+                source=source,
+                data=data,
+                now=now,
+                open_ticket=_opens_ticket(data.responded_at, cutoff),
+            )
     except DuplicateConflict as exc:
         return ItemResult(CONFLICT, response=exc.existing, conflict=exc)
     except DatabaseError as exc:
@@ -163,7 +182,9 @@ def _stored(source: IngestionSource, external_ids: set[str]) -> dict[str, Respon
     return found
 
 
-def _set_wise(source, items, indexes: list[int], now: dt.datetime) -> dict[int, ItemResult]:
+def _set_wise(
+    source, items, indexes: list[int], now: dt.datetime, cutoff: dt.datetime | None
+) -> dict[int, ItemResult]:
     done: dict[int, ItemResult] = {}
     stored = _stored(source, {items[i].external_id for i in indexes})
     first: dict[str, int] = {}
@@ -208,15 +229,34 @@ def _set_wise(source, items, indexes: list[int], now: dt.datetime) -> dict[int, 
         response._state.adding = False
         response._state.db = "default"
     outbox = OutboxBatch()
-    detractors_ticket(
-        [responses[i] for i in fresh if responses[i].category == Category.DETRACTOR], now, outbox
-    )
-    outbox.write()
+    detractors = [
+        responses[i]
+        for i in fresh
+        if responses[i].category == Category.DETRACTOR
+        and _opens_ticket(responses[i].responded_at, cutoff)
+    ]
+    detractors_ticket(detractors, now, outbox)
+    _outbox_write(outbox)
     for index in fresh:
         done[index] = ItemResult(CREATED, response=responses[index])
     for index in repeats:
         done[index] = _compare(items[index], responses[first[items[index].external_id]])
     return done
+
+
+def _outbox_write(outbox: OutboxBatch) -> None:
+    """OutboxBatch.write with one INSERT … ON CONFLICT DO NOTHING RETURNING id; rows an
+    earlier call already queued are picked up by the outbox's own look-up."""
+    rows, outbox.rows = outbox.rows, []
+    if not rows:
+        return
+    names = [f.name for f in Delivery._meta.concrete_fields if not f.primary_key]
+    ids = [pk for (pk,) in insert_ignore_returning(Delivery, rows, names, ("id",))]
+    if len(ids) != len(rows):
+        outbox.rows = rows  # some were there already: the outbox's slower, exact path
+        outbox.write()
+        return
+    dispatch_many_after_commit(sorted(ids))
 
 
 # --- customers ---------------------------------------------------------------------------
@@ -291,7 +331,7 @@ def customers_resolve(datas: list[CustomerData]) -> list[Customer]:
             )
             pending.append(customer)
             index.add(customer)
-            found.append((customer, copy.copy(customer)))
+            found.append((customer, _snapshot(customer)))
             continue
         fields = changed[id(customer)] if customer.pk else set()
         if data.external_id and not customer.external_id:
@@ -307,7 +347,7 @@ def customers_resolve(datas: list[CustomerData]) -> list[Customer]:
             if value not in (None, "") and getattr(customer, name) != value:
                 setattr(customer, name, value)
                 fields.add(name)
-        found.append((customer, copy.copy(customer)))
+        found.append((customer, _snapshot(customer)))
     _customers_insert(pending)
     _customers_update([c for c in known.values() if changed.get(id(c))], changed)
     # Each answer sees its customer as it was right after its own upsert (routing and
@@ -317,6 +357,16 @@ def customers_resolve(datas: list[CustomerData]) -> list[Customer]:
         seen._state.adding = False
         seen._state.db = "default"
     return [seen for _customer, seen in found]
+
+
+def _snapshot(customer: Customer) -> Customer:
+    """copy.copy(customer) without the pickling protocol (its __reduce_ex__ costs more than
+    everything else the batch does with a customer)."""
+    seen = Customer.__new__(Customer)
+    seen.__dict__ = customer.__dict__.copy()
+    state = seen._state = copy.copy(customer._state)
+    state.fields_cache = dict(customer._state.fields_cache)
+    return seen
 
 
 def _customers_insert(pending: list[Customer]) -> None:

@@ -33,12 +33,31 @@ def any_of(queryset, field: str, values, *, or_field: str = "", or_values=()):
     opts = queryset.model._meta
     quote = connection.ops.quote_name
     table = quote(opts.db_table)
-    where = f"{table}.{quote(opts.get_field(field).column)} = ANY(%s)"
-    params = [list(values)]
+    where = f"{table}.{quote(opts.get_field(field).column)} = ANY({_array_of(values)})"
+    params = [_array_param(values)]
     if or_field:
-        where = f"({where} OR {table}.{quote(opts.get_field(or_field).column)} = ANY(%s))"
-        params.append(list(or_values))
+        column = quote(opts.get_field(or_field).column)
+        where = f"({where} OR {table}.{column} = ANY({_array_of(or_values)}))"
+        params.append(_array_param(or_values))
     return queryset.extra(where=[where], params=params)
+
+
+def _texts(values) -> bool:
+    return all(isinstance(v, str) for v in values)
+
+
+def _array_of(values) -> str:
+    """Strings travel as one array literal: Django's client-side binding quotes a text
+    array element by element through a regular expression, one string in one C call.
+    (A constant array, unlike a sub-select, lets PostgreSQL hash it in a scan.)"""
+    return "%s::text[]" if _texts(values) else "%s"
+
+
+def _array_param(values):
+    if not _texts(values):
+        return list(values)
+    quoted = (v.replace("\\", "\\\\").replace('"', '\\"') for v in values)
+    return "{" + ",".join(f'"{v}"' for v in quoted) + "}"
 
 
 def _param_limit() -> int:

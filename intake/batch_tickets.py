@@ -4,6 +4,12 @@ tickets or attach to the customer's open one, with configuration read once per b
 Decisions are exactly those of tickets.services.ticket_open_or_attach taken answer by
 answer in the batch's order; the writes are bulk statements. A reopen (rare) goes through
 the one-ticket path, tickets.services._reopen.
+
+Agent assignment is the last step of a batch: everything else (tickets, clocks, reopens,
+the answers' ticket) is written first, then the teams' rows are locked, the agents' open
+loads read, the agents chosen in memory and written with one UPDATE. Two batches for the
+same team therefore overlap in all their work and queue only for that short tail, while
+round-robin and fewest-open still see every ticket committed before them.
 """
 
 from __future__ import annotations
@@ -81,11 +87,45 @@ class BatchConfig:
         return best[1] if best else self.default_policy
 
 
+class Schedules:
+    """Every clock of a batch starts at the same moment: each (policy, kind, target)
+    deadline is computed once (business calendars make that the costly part)."""
+
+    FIELDS = (
+        "started_at",
+        "due_at",
+        "warn_at",
+        "state",
+        "warned_at",
+        "breached_at",
+        "met_at",
+        "paused_at",
+        "paused_seconds",
+        "escalation_level",
+        "next_check_at",
+    )
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+        self.known: dict[tuple, dict] = {}
+
+    def clock(self, ticket: Ticket, policy: SlaPolicy, kind: str, minutes) -> SlaClock:
+        key = (policy.pk, kind, minutes)
+        if key not in self.known:
+            template = SlaClock(kind=kind, target_minutes=minutes)
+            sla_clocks.clock_schedule(template, policy, self.now)
+            self.known[key] = {name: getattr(template, name) for name in self.FIELDS}
+        return SlaClock(ticket=ticket, kind=kind, target_minutes=minutes, **self.known[key])
+
+
 class Assigner:
     """tickets.routing.agent_for for many tickets: each team's agents and their open
-    loads read once, then kept up to date in memory as the batch assigns."""
+    loads read once, then kept up to date in memory as the batch assigns.
 
-    def __init__(self, teams: list[Team]) -> None:
+    `reopened`: tickets this batch already reopened; the load read counts them, so they
+    are taken out and added back at their place in the batch order."""
+
+    def __init__(self, teams: list[Team], reopened: list[Ticket] = ()) -> None:
         locked = Team.objects.select_for_update().filter(pk__in=[t.pk for t in teams])
         self.teams = {t.pk: t for t in locked.order_by("pk")}
         self.agents: dict[int, list] = {pk: [] for pk in self.teams}
@@ -102,6 +142,9 @@ class Assigner:
         )
         for row in counted:
             self.load[row["assignee_id"]] = row["n"]
+        for ticket in reopened:
+            if ticket.assignee_id in everyone:
+                self.load[ticket.assignee_id] -= 1
         self.moved: set[int] = set()
 
     def opened(self, assignee_id: int | None) -> None:
@@ -209,28 +252,21 @@ def detractors_ticket(responses: list[Response], now: dt.datetime, outbox: Outbo
             continue
         opening[response.customer_id] = response
         plan.append(("open", response, None))
-    # Pass 2: teams, agents, priorities and SLA for the new tickets.
+    # Pass 2: teams, priorities and SLA for the new tickets (agents come last).
     teams = {pk: config.team_for(r) for pk, r in opening.items()}
-    assigner = Assigner(list({t.pk: t for t in teams.values()}.values())) if opening else None
     new_tickets: dict[int, Ticket] = {}
     clocks: list[SlaClock] = []
-    for action, response, ticket in plan:
-        if action == "reopen":
-            assigner and assigner.opened(ticket.assignee_id)
-            continue
+    schedules = Schedules(now)
+    for action, response, _ticket in plan:
         if action != "open":
             continue
-        team = assigner.teams[teams[response.customer_id].pk]
-        assignee = assigner.choose(team.pk, response.customer)
-        assigner.opened(assignee.pk if assignee else None)
         priority = config.priority_for(response)
         ticket = Ticket(
             customer=response.customer,
             origin_response=response,
             priority=priority,
             priority_rank=PRIORITY_RANK.get(priority, 20),
-            team=team,
-            assignee=assignee,
+            team=teams[response.customer_id],
             created_at=now,
         )
         policy = config.policy_for(response, priority)
@@ -241,21 +277,18 @@ def detractors_ticket(responses: list[Response], now: dt.datetime, outbox: Outbo
                 (SlaClock.Kind.FIRST_CONTACT, policy.first_contact_minutes),
                 (SlaClock.Kind.RESOLUTION, policy.resolution_minutes),
             ):
-                clock = SlaClock(ticket=ticket, kind=kind, target_minutes=minutes)
-                sla_clocks.clock_schedule(clock, policy, now)
-                pair.append(clock)
+                pair.append(schedules.clock(ticket, policy, kind, minutes))
             clocks.extend(pair)
             ticket.next_due_at = min(c.due_at for c in pair)
             ticket.sla_state = SlaClock.State.RUNNING
         new_tickets[response.customer_id] = ticket
-    if assigner:
-        assigner.save()
     _insert(Ticket, list(new_tickets.values()), key="origin_response")
     for clock in clocks:
         clock.ticket_id = clock.ticket.pk
     _insert(SlaClock, clocks)
-    # Pass 3: the timeline, the answers' ticket, the notifications.
+    # Pass 3: reopens, the answers' ticket, the timeline of attached answers.
     events: list[TicketEvent] = []
+    reopened: list[Ticket] = []
     for action, response, ticket in plan:
         if action == "reopen":
             reopen_locked(
@@ -265,6 +298,23 @@ def detractors_ticket(responses: list[Response], now: dt.datetime, outbox: Outbo
                 now=now,
                 data={"automatic": True, "response": response.pk},
             )
+            reopened.append(ticket)
+        response.ticket = ticket or new_tickets[response.customer_id]
+        if action != "open":
+            data = {"response": response.pk, "score": response.score}
+            events.append(
+                TicketEvent(
+                    ticket=response.ticket,
+                    kind=TicketEvent.Kind.RESPONSE_ATTACHED,
+                    data=data,
+                    at=now,
+                )
+            )
+    column_set(Response, "ticket", [(r.pk, r.ticket_id) for r in responses])
+    # Pass 4, the only part under the teams' lock: agents, their creation events, emails.
+    if new_tickets:
+        _agents_assign(plan, new_tickets, reopened)
+    for action, response, _ticket in plan:
         if action == "open":
             ticket = new_tickets[response.customer_id]
             data = {
@@ -274,14 +324,28 @@ def detractors_ticket(responses: list[Response], now: dt.datetime, outbox: Outbo
                 "assignee": ticket.assignee_id,
                 "priority": ticket.priority,
             }
-            kind = TicketEvent.Kind.CREATED
-        else:
-            ticket = ticket or new_tickets[response.customer_id]
-            data = {"response": response.pk, "score": response.score}
-            kind = TicketEvent.Kind.RESPONSE_ATTACHED
-        response.ticket = ticket
-        events.append(TicketEvent(ticket=ticket, kind=kind, data=data, at=now))
-    column_set(Response, "ticket", [(r.pk, r.ticket_id) for r in responses])
+            events.append(
+                TicketEvent(ticket=ticket, kind=TicketEvent.Kind.CREATED, data=data, at=now)
+            )
     _insert(TicketEvent, events)
     for ticket in new_tickets.values():
         ticket_opened_notify(ticket, outbox=outbox)
+
+
+def _agents_assign(plan: list, new_tickets: dict[int, Ticket], reopened: list[Ticket]) -> None:
+    """Chooses each new ticket's agent in the batch's order, as agent_for would."""
+    teams = {t.team_id: t.team for t in new_tickets.values()}
+    assigner = Assigner(list(teams.values()), reopened)
+    for action, response, ticket in plan:
+        if action == "reopen":
+            assigner.opened(ticket.assignee_id)
+        elif action == "open":
+            ticket = new_tickets[response.customer_id]
+            ticket.team = assigner.teams[ticket.team_id]
+            assignee = assigner.choose(ticket.team_id, response.customer)
+            ticket.assignee = assignee
+            assigner.opened(assignee.pk if assignee else None)
+    assigner.save()
+    column_set(
+        Ticket, "assignee", [(t.pk, t.assignee_id) for t in new_tickets.values() if t.assignee_id]
+    )

@@ -10,11 +10,11 @@ import io
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import DatabaseError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from intake.services import DuplicateConflict, response_ingest
+from intake.batch import CONFLICT, CREATED, DUPLICATE, responses_ingest_batch
+from intake.batch_sql import chunks
 from intake.spreadsheet import (
     FIELDS,
     SpreadsheetInvalid,
@@ -28,6 +28,7 @@ from intake.validation import Invalid, response_data
 from surveys.models import IngestionSource, Response, Survey
 
 ERROR_COLUMNS = ("_row", "_column", "_reason")
+CHUNK = 1000  # rows per batch-engine call (one transaction each)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -151,31 +152,51 @@ def spreadsheet_import(
             result.failures.append(
                 RowFailure(row, column, " ".join(messages), {**item, "_raw": raw}, as_written)
             )
-    for row, item, data, as_written in checked:
+    cutoff = now - max_age
+    for chunk in chunks(checked, CHUNK):
         if dry_run:
-            if Response.objects.filter(source=source, external_id=data.external_id).exists():
-                result.duplicates += 1
-            else:
+            _dry_run_count(source, chunk, result)
+            continue
+        results = responses_ingest_batch(
+            source=source,
+            items=[data for _row, _item, data, _cells in chunk],
+            now=now,
+            ticket_cutoff=cutoff,
+        )
+        for (row, item, data, as_written), outcome in zip(chunk, results, strict=True):
+            if outcome.status == CREATED:
                 result.created += 1
-            continue
-        open_ticket = data.responded_at >= now - max_age
-        try:
-            outcome = response_ingest(source=source, data=data, now=now, open_ticket=open_ticket)
-        except DuplicateConflict as exc:
-            reason = _("Already imported with score %(score)d.") % {"score": exc.existing.score}
-            result.failures.append(
-                RowFailure(row, table.mapping["score"], reason, item, as_written)
-            )
-            continue
-        except DatabaseError as exc:
-            result.failures.append(RowFailure(row, "", str(exc), item, as_written))
-            continue
-        if outcome.created:
-            result.created += 1
-            result.without_ticket += not open_ticket and outcome.response.category == "detractor"
-        else:
-            result.duplicates += 1
+                result.without_ticket += (
+                    data.responded_at < cutoff and outcome.response.category == "detractor"
+                )
+            elif outcome.status == DUPLICATE:
+                result.duplicates += 1
+            elif outcome.status == CONFLICT:
+                reason = _("Already imported with score %(score)d.") % {
+                    "score": outcome.response.score
+                }
+                result.failures.append(
+                    RowFailure(row, table.mapping["score"], reason, item, as_written)
+                )
+            else:
+                reason = " ".join(m for ms in outcome.errors.values() for m in ms)
+                result.failures.append(RowFailure(row, "", reason, item, as_written))
     return result
+
+
+def _dry_run_count(source: IngestionSource, chunk, result: SpreadsheetResult) -> None:
+    """What an import would do, from one look-up per chunk."""
+    ids = [data.external_id for _row, _item, data, _cells in chunk]
+    stored = set(
+        Response.objects.filter(source=source, external_id__in=ids).values_list(
+            "external_id", flat=True
+        )
+    )
+    for external_id in ids:
+        if external_id in stored:
+            result.duplicates += 1
+        else:
+            result.created += 1
 
 
 def error_file(result: SpreadsheetResult) -> str:

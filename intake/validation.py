@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from feedback_desk.api import flatten_errors
+from intake.quick_validation import quick_response_data
 from intake.serializers import ResponseInSerializer
 from intake.services import ResponseData
 from surveys.models import Survey
@@ -77,7 +78,11 @@ def response_data(
 def answer_validate(item, context: dict) -> ResponseData:
     """ResponseInSerializer's validation with its fields built once per context: a new
     serializer per answer deep-copies ~20 fields (most of its ~850 µs). An invalid answer
-    is validated again the usual way, so its messages are exactly the API's."""
+    is validated again the usual way, so its messages are exactly the API's. The common
+    shape skips DRF altogether (intake/quick_validation.py)."""
+    quick = quick_response_data(item, context)
+    if quick is not None:
+        return quick
     serializer = context.get("_answer_serializer")
     if serializer is None:
         serializer = context["_answer_serializer"] = ResponseInSerializer(context=context)

@@ -409,3 +409,16 @@ def test_only_ambiguous_slash_dates_need_the_order_named(tmp_path, survey, impor
     output, failed = run(path, "--source", "exports", "--survey", "nps-2026", "--date-order", "dmy")
     assert not failed, output
     assert stored()["r-2"].responded_at == dt.datetime(2026, 11, 6, 10, 0, tzinfo=dt.UTC)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_rows_in_several_engine_chunks_store_as_one(survey, import_source, monkeypatch):
+    monkeypatch.setattr("intake.spreadsheet_import.CHUNK", 1)
+    args = ("--source", "exports", "--survey", "nps-2026")
+    output, failed = run(EXPORTS / "google_forms_export.csv", *args)
+    assert not failed, output
+    assert "2 created" in output
+    output, failed = run(EXPORTS / "google_forms_export.csv", *args)
+    assert "0 created, 2 duplicates" in output
+    assert Response.objects.count() == 2
+    assert Ticket.objects.count() == Response.objects.filter(category="detractor").count()
