@@ -15,7 +15,7 @@ from rest_framework.response import Response as HttpResponse
 from api.authentication import SourceKeyAuthentication
 from api.permissions import CanIngest, CanReadResponses, request_source
 from api.response_filters import ResponseFilter
-from feedback_desk.api import error_body
+from feedback_desk.api import error_body, error_response
 from feedback_desk.authentication import GuardedTokenAuthentication
 from feedback_desk.throttling import IngestRateThrottle, ReadRateThrottle
 from intake.batch import ERROR, ItemResult, responses_ingest_batch
@@ -32,9 +32,7 @@ from surveys.models import Response
 
 log = logging.getLogger(__name__)
 
-ERROR_SCHEMA = OpenApiResponse(
-    description='{"detail": "...", "code": "...", "errors": {"field": ["message"]}}'
-)
+ERROR_SCHEMA = error_response()
 INGEST_AUTH = [GuardedTokenAuthentication, SourceKeyAuthentication, SessionAuthentication]
 INGEST_THROTTLES = [IngestRateThrottle, ReadRateThrottle]
 
@@ -51,9 +49,9 @@ def conflict_body(exc: DuplicateConflict) -> dict:
 
 
 def ingested_body(result: ItemResult) -> dict:
-    response = Response.objects.select_related("survey", "source", "customer", "ticket__team").get(
-        pk=result.response.pk
-    )
+    response = Response.objects.select_related(
+        "survey", "source", "customer", "ticket__team", "ticket__assignee"
+    ).get(pk=result.response.pk)
     response.duplicate = result.duplicate
     return IngestedResponseSerializer(response).data
 
@@ -64,7 +62,7 @@ class ResponseListCreateView(GenericAPIView):
     serializer_class = ResponseOutSerializer
     filterset_class = ResponseFilter
     queryset = Response.objects.select_related(
-        "survey", "source", "customer", "ticket__team"
+        "survey", "source", "customer", "ticket__team", "ticket__assignee"
     ).order_by("-responded_at", "-id")
 
     def get_permissions(self):
@@ -84,7 +82,7 @@ class ResponseListCreateView(GenericAPIView):
             400: ERROR_SCHEMA,
             401: ERROR_SCHEMA,
             403: ERROR_SCHEMA,
-            404: OpenApiResponse(description="No such page (e.g. page=0 or past the end)."),
+            404: error_response("No such page (e.g. page=0 or past the end): errors name `page`."),
         },
     )
     def get(self, request):

@@ -25,4 +25,5 @@ urlpatterns = [
     path("", include("web.urls")),
 ]
 
+handler404 = "feedback_desk.errors.handler404"
 handler500 = "feedback_desk.errors.handler500"
