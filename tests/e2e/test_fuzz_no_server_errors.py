@@ -29,7 +29,10 @@ CI_MINIMUM_CASES = 2000
 @pytest.fixture(scope="module")
 def tokens(stack):
     """Seeded after the contract tests of the same stack (they run first, by file name)."""
-    stack.manage("shell", "-c", SEED)
+    try:
+        stack.manage("shell", "-c", SEED)
+    except subprocess.CalledProcessError as error:
+        raise AssertionError(error.stderr[-3000:]) from error
     ingested = [
         stack.request("POST", "/api/v1/responses/", answer(n), token=stack.admin_token)
         for n in range(3)
