@@ -1,13 +1,13 @@
 """The schema tells the truth: property-based requests generated from our own OpenAPI schema
-(schemathesis) against the running stack, as an admin and as an agent, over every operation
-(reports included). Every check runs (no 5xx, documented status codes, content types,
-headers and bodies, auth, methods) except the two that judge business validation from the
-schema alone: `positive_data_acceptance` (a schema-valid unknown survey slug or resolution
-code is rightly a 400) and `negative_data_rejection` (bulk answers 200 with per-item errors by
-contract; an empty filter means no filter).
+(schemathesis) against the running stack, as an admin, an agent and an ingestion source key,
+over every operation (reports included). Every check runs (no 5xx, documented status codes,
+content types, headers and bodies, auth, methods) except the two that judge business
+validation from the schema alone: `positive_data_acceptance` (a schema-valid unknown survey
+slug or resolution code is rightly a 400) and `negative_data_rejection` (bulk answers 200 with
+per-item errors by contract; an empty filter means no filter).
 
-Bounded by examples per operation, not by time, so the figures are the same on every run:
-FUZZ_EXAMPLES (default 45) per operation and role; under CI the total must reach 2,000."""
+Bounded by examples per operation, not by time, so the number of cases is stable:
+FUZZ_EXAMPLES (default 45) per operation and identity; under CI the total must reach 2,000."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ CI_MINIMUM_CASES = 2000
 
 
 @pytest.fixture(scope="module")
-def tokens(stack):
+def credentials(stack):
     """Seeded after the contract tests of the same stack (they run first, by file name)."""
     try:
         stack.manage("shell", "-c", SEED)
@@ -39,7 +39,11 @@ def tokens(stack):
     ]
     assert all(r.status == 201 and r.body["ticket"] for r in ingested), ingested
     agent = stack.manage("drf_create_token", "e2e-agent").split()[2]
-    return {"admin": stack.admin_token, "agent": agent}
+    return {
+        "admin": f"Token {stack.admin_token}",
+        "agent": f"Token {agent}",
+        "source key": f"Bearer {stack.source_key}",  # writes only: every read must say 401
+    }
 
 
 def answer(n: int) -> dict:
@@ -60,7 +64,7 @@ def operations_in_schema(stack) -> int:
     return sum(1 for item in paths.values() for method in item if method in methods)
 
 
-def fuzz(stack, token: str) -> tuple[int, str]:
+def fuzz(stack, credential: str) -> tuple[int, str]:
     examples = os.environ.get("FUZZ_EXAMPLES", "45")
     command = [
         sys.executable,
@@ -73,7 +77,7 @@ def fuzz(stack, token: str) -> tuple[int, str]:
         "--exclude-checks",
         EXCLUDED_CHECKS,
         "--header",
-        f"Authorization: Token {token}",
+        f"Authorization: {credential}",
         "--max-examples",
         examples,
         "--phases",
@@ -102,11 +106,11 @@ def fuzz(stack, token: str) -> tuple[int, str]:
     return int(generated.group(1)), output
 
 
-def test_schema_holds_for_generated_requests_as_admin_and_agent(stack, tokens):
+def test_schema_holds_for_generated_requests_as_admin_agent_and_source(stack, credentials):
     pytest.importorskip("schemathesis")
     total = 0
-    for role, token in tokens.items():
-        cases, output = fuzz(stack, token)
+    for role, credential in credentials.items():
+        cases, output = fuzz(stack, credential)
         print(f"{role}: {cases} cases, no failure\n{output[-600:]}")
         total += cases
     if os.environ.get("CI"):

@@ -62,3 +62,18 @@ def test_every_operation_documents_the_answers_any_request_can_get(schema):
             assert {"414", "429"} <= set(operation["responses"]), (method, path)
             if method == "post":
                 assert "413" in operation["responses"], path
+
+
+def test_every_operation_documents_401_for_a_missing_or_wrong_credential(schema):
+    """The reports did not: a source key (write only) on them got an undocumented 401."""
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if path.startswith("/api/v1/"):
+                assert "401" in operation["responses"], (method, path)
+
+
+@pytest.mark.parametrize("url", ["/api/v1/reports/nps/", "/api/v1/reports/sla/"])
+def test_a_source_key_cannot_read_the_reports(ingest_api, url):
+    answer = ingest_api.get(url)
+    assert answer.status_code == 401
+    assert answer.json()["code"] == "not_authenticated"
