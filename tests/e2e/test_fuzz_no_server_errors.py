@@ -7,7 +7,7 @@ slug or resolution code is rightly a 400) and `negative_data_rejection` (bulk an
 per-item errors by contract; an empty filter means no filter).
 
 Bounded by examples per operation, not by time, so the number of cases is stable:
-FUZZ_EXAMPLES (default 45) per operation and identity; under CI the total must reach 2,000."""
+FUZZ_EXAMPLES (default 35) per operation and identity; under CI the total must reach 2,000."""
 
 from __future__ import annotations
 
@@ -64,8 +64,18 @@ def operations_in_schema(stack) -> int:
     return sum(1 for item in paths.values() for method in item if method in methods)
 
 
+def fuzz_failures(output: str) -> bool:
+    return "Failures:" in output
+
+
+def fuzzer_crashed(output: str) -> bool:
+    """A crash inside the fuzzer's own process, no failed check (seen once: CPython 3.11.7's
+    "AST constructor recursion depth mismatch" while generating data): one fresh run."""
+    return "Runtime Error" in output and not fuzz_failures(output)
+
+
 def fuzz(stack, credential: str) -> tuple[int, str]:
-    examples = os.environ.get("FUZZ_EXAMPLES", "45")
+    examples = os.environ.get("FUZZ_EXAMPLES", "35")
     command = [
         sys.executable,
         "-m",
@@ -90,14 +100,17 @@ def fuzz(stack, credential: str) -> tuple[int, str]:
         "all",
         "--no-color",
     ]
-    done = subprocess.run(
-        command,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
-    output = done.stdout + done.stderr
+    for attempt in range(2):
+        done = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            env={**os.environ, "NO_COLOR": "1"},
+        )
+        output = done.stdout + done.stderr
+        if done.returncode == 0 or not fuzzer_crashed(output) or attempt:
+            break
     assert done.returncode == 0, output[-8000:]
     generated = re.search(r"(\d+) generated", output)
     assert generated, output[-3000:]
