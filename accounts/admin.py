@@ -12,7 +12,7 @@ class UserAdmin(BaseUserAdmin):
     list_filter = (*BaseUserAdmin.list_filter, "is_available", "teams")
     fieldsets = (
         *BaseUserAdmin.fieldsets,
-        (_("Preferences"), {"fields": ("time_zone", "language", "is_available")}),
+        (_("Preferences"), {"fields": ("time_zone", "language", "date_style", "is_available")}),
     )
     actions = ("mark_available", "mark_unavailable")
 

@@ -2,6 +2,8 @@ import zoneinfo
 
 from django.utils import timezone, translation
 
+from feedback_desk.datetimes import date_style_activate
+
 
 class UserPreferencesMiddleware:
     """Activates the signed-in user's time zone and, when set, language."""
@@ -16,9 +18,11 @@ class UserPreferencesMiddleware:
                 timezone.activate(zoneinfo.ZoneInfo(user.time_zone or "UTC"))
             except (zoneinfo.ZoneInfoNotFoundError, ValueError):
                 timezone.deactivate()
+            date_style_activate(getattr(user, "date_style", ""))
             if user.language:
                 translation.activate(user.language)
                 request.LANGUAGE_CODE = user.language
         else:
             timezone.deactivate()
+            date_style_activate(None)
         return self.get_response(request)

@@ -29,6 +29,16 @@ class User(AbstractUser):
         choices=settings.LANGUAGES,
         help_text=_("Empty: use the browser's language."),
     )
+    date_style = models.CharField(
+        _("date and time format (English)"),
+        max_length=8,
+        choices=[
+            ("en-gb", _("27/11/2026 17:12 (day first, 24-hour)")),
+            ("en-us", _("11/27/2026 5:12 PM (month first, 12-hour)")),
+        ],
+        default="en-gb",
+        help_text=_("Dates in English; Russian always reads 27.11.2026 17:12."),
+    )
     is_available = models.BooleanField(
         _("available for new tickets"),
         default=True,

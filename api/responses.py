@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -13,12 +14,15 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response as HttpResponse
 
 from api.authentication import SourceKeyAuthentication
+from api.imports import ImportJobSerializer, job_body
 from api.permissions import CanIngest, CanReadResponses, request_source
 from api.response_filters import ResponseFilter
 from feedback_desk.api import error_body, error_response
 from feedback_desk.authentication import GuardedTokenAuthentication
+from feedback_desk.pagination import ListPagination
 from feedback_desk.throttling import IngestRateThrottle, ReadRateThrottle
 from intake.batch import ERROR, ItemResult, responses_ingest_batch
+from intake.jobs import bulk_async_threshold, import_job_bulk_create
 from intake.serializers import (
     BulkOutSerializer,
     IngestedResponseSerializer,
@@ -68,10 +72,15 @@ class ResponseListCreateView(GenericAPIView):
     def get_permissions(self):
         return [CanIngest()] if self.request.method == "POST" else [CanReadResponses()]
 
-    def get_queryset(self):
-        """Scoped like tickets (see docs/ENGINEERING.md, "Who sees what")."""
-        from tickets.selectors import responses_visible_to
+    pagination_class = ListPagination
 
+    def get_queryset(self):
+        """Scoped like tickets (see docs/ENGINEERING.md, "Who sees what"); an admin's list
+        is the plain table (no `id IN (SELECT id …)` over every answer)."""
+        from tickets.selectors import responses_visible_to, user_is_admin
+
+        if user_is_admin(self.request.user):
+            return super().get_queryset()
         visible = responses_visible_to(self.request.user).values("pk")
         return super().get_queryset().filter(pk__in=visible)
 
@@ -127,10 +136,13 @@ class ResponseBulkView(GenericAPIView):
     @extend_schema(
         summary="Ingest up to 1,000 responses",
         description='Body: a JSON array of responses, or {"responses": [...]}. One result '
-        "per item, in order; a bad item never loses the good ones.",
+        "per item, in order; a bad item never loses the good ones. A body of more than "
+        "BULK_ASYNC_THRESHOLD (200) items is stored as an import job instead: 202 with the "
+        "job (see GET /api/v1/imports/{id}/) and its URL in Location.",
         request=ResponseInSerializer(many=True),
         responses={
             200: BulkOutSerializer,
+            202: ImportJobSerializer,
             400: ERROR_SCHEMA,
             401: ERROR_SCHEMA,
             403: ERROR_SCHEMA,
@@ -156,7 +168,15 @@ class ResponseBulkView(GenericAPIView):
                 error_body({"responses": [message]}, "too_many_items"),
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        source = request_source(request) or default_api_source()
+        key = request_source(request)
+        source = key or default_api_source()
+        if len(items) > bulk_async_threshold():
+            job = import_job_bulk_create(
+                source=source, items=items, user=request.user, by_source_key=key is not None
+            )
+            answer = HttpResponse(job_body(job, request), status=status.HTTP_202_ACCEPTED)
+            answer["Location"] = reverse("api-import", kwargs={"pk": job.pk})
+            return answer
         context: dict = {}
         outcomes = responses_ingest_batch(
             source=source, items=[self.validated(item, context) for item in items]

@@ -119,6 +119,9 @@ class ResolveInSerializer(serializers.Serializer):
     )
     note = StrictCharField(required=False, allow_blank=True, default="", max_length=10_000)
     goodwill = GoodwillSerializer(required=False, allow_null=True)
+    resolved_at = AwareDateTimeField(
+        required=False, help_text=_("When the work was done; default now, never in the future.")
+    )
 
 
 class ReopenInSerializer(serializers.Serializer):

@@ -25,6 +25,7 @@ from api.ticket_serializers import (
     TicketListSerializer,
 )
 from feedback_desk.api import error_body, error_response
+from feedback_desk.pagination import ListPagination
 from tickets import selectors
 from tickets.exceptions import InvalidTransition, TicketActionError, TicketAlreadyClaimed
 from tickets.filters import TicketFilter
@@ -53,6 +54,7 @@ class TicketListView(GenericAPIView):
     serializer_class = TicketListSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = TicketFilter
+    pagination_class = ListPagination
 
     def get_queryset(self):
         return selectors.queue_base(self.request.user)
@@ -220,6 +222,7 @@ class TicketResolveView(TicketActionView):
             root_cause=data.get("root_cause") or None,
             note=data.get("note", ""),
             goodwill=dict(goodwill) if goodwill else None,
+            resolved_at=data.get("resolved_at"),
         )
 
 

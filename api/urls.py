@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from api import imports as imports_api
 from api import reports as reports_api
 from api import responses as responses_api
 from api import tickets as tickets_api
@@ -9,6 +10,12 @@ from api import tickets as tickets_api
 urlpatterns = [
     path("responses/", responses_api.ResponseListCreateView.as_view(), name="api-responses"),
     path("responses/bulk/", responses_api.ResponseBulkView.as_view(), name="api-responses-bulk"),
+    path("imports/<int:pk>/", imports_api.ImportJobView.as_view(), name="api-import"),
+    path(
+        "imports/<int:pk>/errors.csv",
+        imports_api.ImportJobErrorsView.as_view(),
+        name="api-import-errors",
+    ),
     path("reports/nps/", reports_api.NpsReportView.as_view(), name="report-nps"),
     path("reports/sla/", reports_api.SlaReportView.as_view(), name="report-sla"),
     path("tickets/", tickets_api.TicketListView.as_view(), name="api-tickets"),

@@ -33,6 +33,7 @@ from demo.data import (
     SURVEYS,
     TEAMS,
 )
+from demo.showcase import showcase_seed
 from intake.services import response_ingest
 from sla.models import SlaPolicy
 from sla.sweep import sla_sweep
@@ -46,6 +47,7 @@ from tickets.models import (
     Team,
     Ticket,
 )
+from tickets.models.contacts import OUTCOMES_BY_CHANNEL
 from tickets.services import assignment, contacts, lifecycle
 from tickets.services import resolving as ticket_resolving
 
@@ -286,6 +288,8 @@ def _advance_demo_tickets(*, now: dt.datetime, anchor: dt.datetime) -> int:
         with transaction.atomic():
             _advance_one(ticket, fate, rng, now)
         moved += 1
+    if moved:
+        sla_sweep(now=now)  # the warnings and breaches beat has recorded by now
     return moved
 
 
@@ -298,20 +302,27 @@ def _advance_one(ticket: Ticket, fate: str, rng: random.Random, now: dt.datetime
     if ticket.assignee_id is None:
         at = ticket.created_at + dt.timedelta(minutes=rng.randint(5, 90))
         ticket = assignment.ticket_assign(ticket=ticket, by=actor, assignee=actor, now=min(at, now))
-    # Most first calls happen within a few hours; some slip past the deadline.
+    # Most first calls happen within a few hours; some slip past the deadline. Each attempt
+    # is logged when it happens (now=at), so the clocks meet or breach by the real times;
+    # the sweep runs once at the end (_advance_demo_tickets): a sweep at one ticket's time
+    # would flag other tickets' deadlines before their own earlier calls were logged.
     low, high = rng.choices([(15, 180), (180, 480), (480, 1800)], weights=[65, 25, 10])[0]
     at = ticket.created_at + dt.timedelta(minutes=rng.randint(low, high))
     resolving = fate in (Status.RESOLVED, Status.CLOSED)
-    outcomes = [rng.choice(["no_answer", "voicemail"]) for _ in range(rng.randint(0, 2))]
-    outcomes.append("reached" if resolving else rng.choice(["reached", "no_answer"]))
-    channel = ticket.customer.preferred_channel or "phone"
-    for number, outcome in enumerate(outcomes):
+    tries = rng.randint(0, 2)
+    preferred = ticket.customer.preferred_channel or "phone"
+    for number in range(tries + 1):
+        channel = preferred if preferred != "messenger" or number else "phone"
+        offered = {code for code, _label in OUTCOMES_BY_CHANNEL[channel]}
+        if number < tries:
+            outcome = rng.choice(sorted(offered & {"no_answer", "voicemail"}))
+        else:
+            outcome = "reached" if resolving else rng.choice(["reached", "no_answer"])
         at = min(at, now)
-        sla_sweep(now=at)  # what beat would have recorded by then (warnings, breaches)
         contacts.contact_attempt_log(
             ticket=ticket,
             by=actor,
-            channel=channel if channel != "messenger" or number else "phone",
+            channel=channel,
             outcome=outcome,
             note=CONTACT_NOTES[locale][min(number, 2) if outcome != "reached" else 2],
             occurred_at=at,
@@ -323,7 +334,6 @@ def _advance_one(ticket: Ticket, fate: str, rng: random.Random, now: dt.datetime
             ticket=ticket, by=actor, status=Status.WAITING_ON_CUSTOMER, now=min(at, now)
         )
     if resolving and at <= now:
-        sla_sweep(now=at)
         cause = _root_cause_for(ticket.origin_response.comment, rng)
         goodwill = rng.random() < 0.3
         code = (
@@ -375,6 +385,8 @@ def demo_seed(*, now: dt.datetime | None = None) -> DemoSummary:
         )
         summary.created_answers += int(result.created)
     summary.advanced_tickets = _advance_demo_tickets(now=now, anchor=anchor)
+    if showcase_seed(survey=surveys["nps-2026"], anchor=anchor):
+        sla_sweep(now=now)
     for username, *_rest in PEOPLE:
         user = users[username]
         if not user.email:

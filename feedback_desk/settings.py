@@ -132,6 +132,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# One date-time format per language (and en-GB/en-US for English): feedback_desk/datetimes.py
+FORMAT_MODULE_PATH = ["feedback_desk.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
@@ -280,6 +282,12 @@ MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=1_000_000)
 MAX_BULK_BODY_BYTES = env.int("MAX_BULK_BODY_BYTES", default=16_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BULK_BODY_BYTES
 BULK_MAX_ITEMS = 1000
+# Bulk bodies with more items, and uploaded files larger than IMPORT_ASYNC_BYTES, are stored
+# as an import job for the worker (202 with the job), so no request runs long.
+BULK_ASYNC_THRESHOLD = env.int("BULK_ASYNC_THRESHOLD", default=200)
+IMPORT_ASYNC_BYTES = env.int("IMPORT_ASYNC_BYTES", default=256_000)
+# Page-number lists count at most this many rows; above it "count_capped" is true.
+LIST_COUNT_CAP = env.int("LIST_COUNT_CAP", default=10_000)
 # Imported answers older than this count for NPS but open no ticket (nobody follows up
 # on a month-old complaint found in a spreadsheet).
 IMPORT_TICKET_MAX_AGE_DAYS = env.int("IMPORT_TICKET_MAX_AGE_DAYS", default=30)

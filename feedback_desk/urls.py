@@ -25,5 +25,6 @@ urlpatterns = [
     path("", include("web.urls")),
 ]
 
-handler404 = "feedback_desk.errors.handler404"
-handler500 = "feedback_desk.errors.handler500"
+handler403 = "web.errors.permission_denied"
+handler404 = "web.errors.page_not_found"
+handler500 = "web.errors.server_error"

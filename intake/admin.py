@@ -5,6 +5,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from intake import admin_jobs  # noqa: F401 - registers ImportJobAdmin
 from intake.admin_spreadsheet import spreadsheet_import_view
 from intake.admin_views import responses_import_view
 from intake.dead_letters import dead_letters_reprocess

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -117,13 +117,20 @@ def responses_import(
     default_survey: Survey | None = None,
     dry_run: bool = False,
     now: dt.datetime | None = None,
+    progress: Callable[[ImportSummary], None] | None = None,
 ) -> ImportSummary:
     """Validates and stores each row on its own. A dry run validates and looks for
-    duplicates but writes nothing."""
+    duplicates but writes nothing. `progress` is called with the summary so far after each
+    chunk (every CHUNK_ROWS rows read)."""
     summary = ImportSummary(dry_run=dry_run)
     cache: dict = {}
     chunk: list[tuple[int, ResponseData | Invalid]] = []
-    for line, row in rows:
+    for read, (line, row) in enumerate(rows, start=1):
+        if progress is not None and read > 1 and (read - 1) % CHUNK_ROWS == 0:
+            if chunk:
+                _chunk_store(summary, source, chunk, now)
+                chunk = []
+            progress(summary)
         if isinstance(row, Invalid):
             summary.add_error(line, row.errors)
             continue
@@ -141,6 +148,8 @@ def responses_import(
             chunk = []
     if chunk:
         _chunk_store(summary, source, chunk, now)
+    if progress is not None:
+        progress(summary)
     return summary
 
 

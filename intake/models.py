@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -188,3 +189,72 @@ class PendingFetch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.platform} {self.response_id}"
+
+
+class ImportJob(models.Model):
+    """A bulk body or an uploaded file too large to answer within one web request: stored
+    here, processed by a Celery task in chunks, its progress and bad rows readable while it
+    runs (`GET /api/v1/imports/{id}/`, the admin)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    class Kind(models.TextChoices):
+        BULK = "bulk", _("Bulk request")
+        FILE = "file", _("File")
+
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
+    )
+    source = models.ForeignKey(
+        IngestionSource,
+        verbose_name=_("source"),
+        on_delete=models.CASCADE,
+        related_name="import_jobs",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    by_source_key = models.BooleanField(_("created with the source key"), default=False)
+    survey = models.ForeignKey(
+        Survey,
+        verbose_name=_("survey"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("For rows without a survey."),
+    )
+    file_format = models.CharField(_("file format"), max_length=8, blank=True)
+    items = models.JSONField(_("items"), default=list, blank=True)
+    text = models.TextField(_("file content"), blank=True)
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_done = models.PositiveIntegerField(_("rows done"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    duplicates = models.PositiveIntegerField(_("duplicates"), default=0)
+    errors = models.PositiveIntegerField(_("errors"), default=0)
+    # [[row, field, reason], ...]; the first MAX_REPORTED_ERRORS rows of the error report
+    error_rows = models.JSONField(_("error report"), default=list, blank=True)
+    failure = models.TextField(_("failure"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
+        ordering = ("-created_at", "-id")
+        indexes = [models.Index(fields=["status", "created_at"], name="importjob_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"

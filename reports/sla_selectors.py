@@ -20,6 +20,7 @@ from django.db.models import (
     Q,
     QuerySet,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from reports.selectors import Period
@@ -160,31 +161,37 @@ def sla_report(
 ) -> dict:
     """Tickets opened in the period and how their clocks fared (rates over decided clocks).
 
-    by_assignee adds {"by_assignee": {user_id: {"met", "breached"}}} from the clocks' scan;
+    Each kind also counts `logged_late`: met on time but recorded after the deadline.
+    by_assignee adds {"by_assignee": {user_id: {"met", "breached"}}} from the clocks' scan,
+    each clock counted for whoever held the ticket when it was met or breached (held_by;
+    a deadline passed but not yet marked counts for the current assignee);
     ticket_aggregates adds {"tickets": {name: value}} from the tickets' scan (the dashboard's
     histograms), so each set is read once."""
     now = now or timezone.now()
     if team is not None:
         scope = replace(scope, team_ids=(team.pk,))
     figures = _ticket_figures(tickets_opened(scope=scope, period=period), ticket_aggregates)
-    group = ["kind", "ticket__assignee"] if by_assignee else ["kind"]
+    clocks = SlaClock.objects.filter(scope.q("ticket__"), period_q("ticket__created_at", period))
+    if by_assignee:
+        clocks = clocks.annotate(holder=Coalesce("held_by", "ticket__assignee"))
+    group = ["kind", "holder"] if by_assignee else ["kind"]
     rows = (
-        SlaClock.objects.filter(scope.q("ticket__"), period_q("ticket__created_at", period))
-        .order_by()
+        clocks.order_by()
         .values(*group)
-        # counting ticket_id: every column read is in sla_clock_unique_kind (index-only)
+        # every clock column read is INCLUDEd in sla_clock_report_idx (index-only scans)
         .annotate(
             met=Count("ticket", filter=clock_met_q()),
             breached=Count("ticket", filter=clock_breached_q(now)),
+            logged_late=Count("ticket", filter=Q(logged_late=True)),
         )
     )
-    counts = {kind: {"met": 0, "breached": 0} for kind in DURATION_FIELDS}
+    counts = {kind: {"met": 0, "breached": 0, "logged_late": 0} for kind in DURATION_FIELDS}
     agents: dict[int, dict] = {}
     for row in rows:
-        for what in ("met", "breached"):
+        for what in ("met", "breached", "logged_late"):
             counts[row["kind"]][what] += row[what]
-        if by_assignee and row["ticket__assignee"] is not None:
-            agent = agents.setdefault(row["ticket__assignee"], {"met": 0, "breached": 0})
+        if by_assignee and row["holder"] is not None and (row["met"] or row["breached"]):
+            agent = agents.setdefault(row["holder"], {"met": 0, "breached": 0})
             agent["met"] += row["met"]
             agent["breached"] += row["breached"]
     out = {"tickets_opened": figures["n"]}
@@ -195,6 +202,7 @@ def sla_report(
             "breached": breached,
             "met_rate": _rate(met, met + breached),
             "breached_rate": _rate(breached, met + breached),
+            "logged_late": counts[kind]["logged_late"],
             "median_seconds": figures[f"{kind}_median"],
             "p90_seconds": figures[f"{kind}_p90"],
         }

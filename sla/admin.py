@@ -49,6 +49,7 @@ class SlaPolicyAdmin(admin.ModelAdmin):
         "resolution_minutes",
         "warning_percent",
         "warning_lead_minutes",
+        "first_contact_meets",
         "is_default",
     )
     list_filter = ("is_default", "calendar")

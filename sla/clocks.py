@@ -155,6 +155,7 @@ def clock_schedule(clock: SlaClock, policy: SlaPolicy, start: dt.datetime) -> No
     clock.warned_at = clock.breached_at = clock.met_at = clock.paused_at = None
     clock.paused_seconds = 0
     clock.escalation_level = 0
+    clock.held_by_id, clock.logged_late = None, False
     clock.next_check_at = clock.warn_at
 
 
@@ -177,14 +178,32 @@ def clocks_start(ticket: Ticket, now: dt.datetime) -> list[SlaClock]:
     return clocks
 
 
-def clock_meet(ticket: Ticket, kind: str, at: dt.datetime) -> SlaClock | None:
-    """First contact or resolution happened at `at`. Met late is a breach, recorded once
-    here if the sweep had not recorded it yet (e.g. while the broker was down)."""
+def clock_meet(
+    ticket: Ticket, kind: str, at: dt.datetime, *, now: dt.datetime | None = None
+) -> SlaClock | None:
+    """First contact or resolution happened at `at`, recorded at `now` (default: `at`).
+
+    The outcome follows when the work happened: met by the deadline is met, even when it
+    is recorded after the sweep flagged the breach; that breach is withdrawn on the
+    timeline (notifications already sent stay sent) and the clock is marked logged_late.
+    Met late is a breach, recorded here if the sweep had not recorded it yet (e.g. while
+    the broker was down). held_by records who held the ticket; a breach keeps its holder.
+    An earlier `at` than the recorded one (a backdated attempt) moves met_at back."""
+    now = now or at
     clock = ticket.clocks.select_for_update().filter(kind=kind).first()
-    if clock is None or clock.met_at is not None:
+    if clock is None or (clock.met_at is not None and clock.met_at <= at):
         return clock
-    # A paused clock had time left when it paused (clocks_pause) and none has run since.
-    late = clock.paused_at is None and at > clock.due_at
+    already_met = clock.met_at is not None
+    if already_met and clock.breached_at is None:
+        # met on time before: only the time moves back, logged as it was
+        clock.met_at = at
+        clock.save(update_fields=["met_at"])
+        return clock
+    if already_met:
+        late = at > clock.due_at
+    else:
+        # A paused clock had time left when it paused (clocks_pause) and none has run since.
+        late = clock.paused_at is None and at > clock.due_at
     clock.met_at = at
     clock.paused_at = None
     clock.next_check_at = None
@@ -192,16 +211,58 @@ def clock_meet(ticket: Ticket, kind: str, at: dt.datetime) -> SlaClock | None:
         if clock.breached_at is None:
             clock_breach(clock, ticket=ticket, now=at)
     else:
+        if clock.breached_at is not None:
+            clock_breach_withdraw(clock, ticket=ticket, at=at, now=now)
         event_record(
             ticket=ticket,
             kind=TicketEvent.Kind.SLA_MET,
             data={"clock": clock.kind, "due_at": clock.due_at.isoformat()},
             at=at,
+            backdated=True,
         )
+        clock.logged_late = now > clock.due_at
+        clock.held_by_id = ticket.assignee_id
     clock.state = SlaClock.State.BREACHED if clock.breached_at else SlaClock.State.MET
     clock.save()
     ticket_sla_summary_refresh([ticket.pk])
     return clock
+
+
+def clock_breach_withdraw(
+    clock: SlaClock, *, ticket: Ticket, at: dt.datetime, now: dt.datetime
+) -> None:
+    """The work happened by the deadline but was recorded after the breach: the breach
+    goes, its record on the timeline stays, followed by this withdrawal (recorded now)."""
+    event_record(
+        ticket=ticket,
+        kind=TicketEvent.Kind.SLA_BREACH_WITHDRAWN,
+        data={
+            "clock": clock.kind,
+            "due_at": clock.due_at.isoformat(),
+            "done_at": at.isoformat(),
+            "breached_at": clock.breached_at.isoformat(),
+            "recorded_at": now.isoformat(),
+        },
+        at=now,
+    )
+    clock.breached_at = None
+    clock.held_by_id = None
+    still_breached = ticket.clocks.exclude(pk=clock.pk).filter(breached_at__isnull=False)
+    if ticket.escalated and clock.escalation_level == 0 and not still_breached.exists():
+        Ticket.objects.filter(pk=ticket.pk).update(escalated=False)
+        ticket.escalated = False
+
+
+# Outcomes that count as having reached the customer under a "reached" policy.
+REACHED_OUTCOMES = frozenset({"reached", "callback_requested"})
+
+
+def contact_meets_first_contact(policy: SlaPolicy | None, outcome: str) -> bool:
+    """The policy's choice: any attempt meets first contact (the default), or only one that
+    reached the customer; then failed attempts keep the clock running."""
+    if policy is not None and policy.first_contact_meets == SlaPolicy.FirstContactMeets.REACHED:
+        return outcome in REACHED_OUTCOMES
+    return True
 
 
 def clocks_pause(ticket: Ticket, at: dt.datetime) -> None:

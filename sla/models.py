@@ -112,6 +112,18 @@ class SlaPolicy(models.Model):
     warning_lead_minutes = models.PositiveIntegerField(
         _("warn this many minutes before the deadline"), null=True, blank=True
     )
+
+    class FirstContactMeets(models.TextChoices):
+        ANY_ATTEMPT = "any_attempt", _("Any contact attempt")
+        REACHED = "reached", _("A reached customer (reached or callback requested)")
+
+    first_contact_meets = models.CharField(
+        _("first contact is met by"),
+        max_length=16,
+        choices=FirstContactMeets.choices,
+        default=FirstContactMeets.ANY_ATTEMPT,
+        help_text=_("With 'a reached customer', failed attempts keep the clock running."),
+    )
     is_default = models.BooleanField(_("default policy"), default=False)
 
     class Meta:
@@ -200,6 +212,20 @@ class SlaClock(models.Model):
     paused_at = models.DateTimeField(_("paused since"), null=True, blank=True)
     paused_seconds = models.PositiveIntegerField(_("paused for (seconds)"), default=0)
     escalation_level = models.PositiveSmallIntegerField(_("escalation level reached"), default=0)
+    logged_late = models.BooleanField(
+        _("logged after the deadline"),
+        default=False,
+        help_text=_("Met on time, but the work was recorded only after the deadline."),
+    )
+    held_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("held by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Who held the ticket when the clock was met or breached."),
+    )
     next_check_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
@@ -218,7 +244,7 @@ class SlaClock(models.Model):
             # alone (PostgreSQL index-only scans; other databases ignore include).
             models.Index(
                 fields=["ticket", "kind"],
-                include=["due_at", "met_at", "breached_at", "paused_at"],
+                include=["due_at", "met_at", "breached_at", "paused_at", "logged_late", "held_by"],
                 name="sla_clock_report_idx",
             ),
             models.Index(

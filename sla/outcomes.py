@@ -25,6 +25,7 @@ def clock_warn(
             "recorded_at": now.isoformat(),
         },
         at=clock.warn_at,
+        backdated=True,
     )
     if not quiet:
         sla_notify.warning_notify(clock, ticket, outbox=outbox)
@@ -41,6 +42,8 @@ def clock_breach(
     """The deadline passed: recorded at the deadline itself, to the second."""
     clock.breached_at = clock.due_at
     clock.state = SlaClock.State.BREACHED
+    if clock.held_by_id is None:  # the breach stays with whoever held the ticket then
+        clock.held_by_id = ticket.assignee_id
     event_record(
         ticket=ticket,
         kind=TicketEvent.Kind.SLA_BREACHED,
@@ -50,6 +53,7 @@ def clock_breach(
             "recorded_at": now.isoformat(),
         },
         at=clock.due_at,
+        backdated=True,
     )
     if not ticket.escalated:
         if escalated is None:

@@ -82,6 +82,10 @@ def sla_recalculate(
             clock.state = SlaClock.State.BREACHED
         else:
             clock.state = SlaClock.State.AT_RISK if clock.warned_at else SlaClock.State.RUNNING
+        if clock.met_at is None and clock.breached_at is None:
+            clock.held_by_id = None  # undecided again: nobody holds an outcome yet
+        elif clock.held_by_id is None:
+            clock.held_by_id = ticket.assignee_id
         clock.next_check_at = next_check(clock, escalation_due=now if clock.breached_at else None)
         if clock.breached_at and ticket.is_open and clock.met_at is None:
             from sla.sweep import escalation_next

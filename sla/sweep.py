@@ -110,7 +110,7 @@ def _escalate(
         data["reassigned"] = {"from": ticket.assignee_id, "to": manager.pk}
         Ticket.objects.filter(pk=ticket.pk).update(assignee=manager)
         ticket.assignee = manager
-    event_record(ticket=ticket, kind=TicketEvent.Kind.ESCALATED, data=data, at=at)
+    event_record(ticket=ticket, kind=TicketEvent.Kind.ESCALATED, data=data, at=at, backdated=True)
     clock.escalation_level = level.level
     sla_notify.escalation_notify(clock, ticket, level=level.level, users=users, outbox=outbox)
 
@@ -167,7 +167,14 @@ def clock_check(
         clock.next_check_at = None  # defensive: never loop on a clock within one sweep
 
 
-CHECKED_FIELDS = ["state", "warned_at", "breached_at", "escalation_level", "next_check_at"]
+CHECKED_FIELDS = [
+    "state",
+    "warned_at",
+    "breached_at",
+    "escalation_level",
+    "next_check_at",
+    "held_by",
+]
 
 
 def _clocks_save(clocks: list[SlaClock]) -> None:
@@ -178,7 +185,8 @@ def _clocks_save(clocks: list[SlaClock]) -> None:
         SlaClock.objects.bulk_update(clocks, CHECKED_FIELDS)
         return
     row = (
-        "(%s::bigint, %s::varchar, %s::timestamptz, %s::timestamptz, %s::smallint, %s::timestamptz)"
+        "(%s::bigint, %s::varchar, %s::timestamptz, %s::timestamptz, %s::smallint, "
+        "%s::timestamptz, %s::bigint)"
     )
     rows = ", ".join([row] * len(clocks))
     params = [
@@ -191,15 +199,16 @@ def _clocks_save(clocks: list[SlaClock]) -> None:
             clock.breached_at,
             clock.escalation_level,
             clock.next_check_at,
+            clock.held_by_id,
         )
     ]
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE sla_slaclock AS c SET state = v.state, warned_at = v.warned_at, "
             "breached_at = v.breached_at, escalation_level = v.escalation_level, "
-            "next_check_at = v.next_check_at "
+            "next_check_at = v.next_check_at, held_by_id = v.held_by_id "
             f"FROM (VALUES {rows}) AS v(id, state, warned_at, breached_at, escalation_level, "
-            "next_check_at) WHERE c.id = v.id",
+            "next_check_at, held_by_id) WHERE c.id = v.id",
             params,
         )
 
@@ -260,6 +269,7 @@ def callback_remind(attempt: ContactAttempt, *, now: dt.datetime, outbox=None) -
         kind=TicketEvent.Kind.CALLBACK_DUE,
         data={"attempt": attempt.pk, "callback_at": attempt.callback_at.isoformat()},
         at=attempt.callback_at,
+        backdated=True,
     )
     sla_notify.callback_notify(attempt, ticket, outbox=outbox)
     return True

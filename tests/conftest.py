@@ -62,11 +62,28 @@ def redis_url() -> str | None:
     return url
 
 
+def celery_importable() -> bool:
+    try:
+        import celery  # noqa: F401
+        import django_celery_beat  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def pytest_runtest_setup(item):
     if item.get_closest_marker("postgres") and not postgres_configured():
         service_missing("needs PostgreSQL: set DATABASE_URL=postgres://…")
     if item.get_closest_marker("redis") and redis_url() is None:
         service_missing("needs Redis: set REDIS_URL=redis://… and start redis-server")
+    if item.get_closest_marker("worker"):
+        # Real Celery workers and beat read the test database through the broker.
+        if not postgres_configured():
+            service_missing("a worker test needs PostgreSQL: set DATABASE_URL=postgres://…")
+        if redis_url() is None:
+            service_missing("a worker test needs Redis as the broker: set REDIS_URL=redis://…")
+        if not celery_importable():
+            service_missing("a worker test needs celery and django-celery-beat installed")
 
 
 @pytest.fixture

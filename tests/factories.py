@@ -11,6 +11,15 @@ from accounts.models import User
 from surveys.models import Customer, IngestionSource, Response, Survey
 from tickets.models import Team
 
+# The day the sample payloads were written with; tests move it to answer_day().
+PAYLOAD_DAY = "2026-11-20"
+
+
+def answer_day(days_ago: int = 3) -> dt.date:
+    """A day safely in the past by the test's clock, for fixed-looking answer dates: an
+    answer from the future is refused, so a constant date breaks on a clock behind it."""
+    return (timezone.now() - dt.timedelta(days=days_ago)).date()
+
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:

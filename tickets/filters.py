@@ -11,8 +11,10 @@ from tickets.queries import ORDERINGS, search_q, sla_state_q, valid_id
 
 
 class TicketFilter(django_filters.FilterSet):
+    # distinct=False: a filter on the ticket's own column cannot repeat a row, and DISTINCT
+    # would make PostgreSQL sort the whole filtered set before the page's LIMIT.
     status = django_filters.MultipleChoiceFilter(
-        choices=Status.choices, help_text=_("Repeat for several statuses.")
+        choices=Status.choices, distinct=False, help_text=_("Repeat for several statuses.")
     )
     assignee = django_filters.CharFilter(
         method="filter_assignee", help_text=_("A user id, 'me' or 'none' (unassigned).")
@@ -27,7 +29,7 @@ class TicketFilter(django_filters.FilterSet):
         method="filter_sla",
         help_text=_("Worst state of the ticket's open SLA clocks."),
     )
-    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
+    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices, distinct=False)
     q = django_filters.CharFilter(
         method="filter_q",
         help_text=_("Customer name or email, answer comment, or a reference such as FD-123."),

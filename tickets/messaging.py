@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.utils import formats, timezone, translation
+from django.utils import translation
 
+from feedback_desk.datetimes import moment_format
 from notifications.services import Email, deliveries_enqueue
 from tickets.models import (
     Ticket,
@@ -42,8 +43,8 @@ def moment_for(moment: dt.datetime | None, user) -> str:
     if moment is None:
         return "—"
     zone = getattr(user, "time_zone", "") or settings.TIME_ZONE
-    local = timezone.localtime(moment, timezone=zone_or_utc(zone))
-    return f"{formats.date_format(local, 'DATETIME_FORMAT')} ({zone})"
+    shown = moment_format(moment, style=getattr(user, "date_style", None), tz=zone_or_utc(zone))
+    return f"{shown} ({zone})"
 
 
 def zone_or_utc(name: str):

@@ -12,6 +12,7 @@ AUTOCLOSE_TASK = "tickets.tickets_autoclose"
 NPS_REFRESH_TASK = "reports.nps_rollup_refresh"
 FETCH_TASK = "intake.pending_fetches_run"
 NPS_REBUILD_TASK = "reports.nps_rollup_rebuild"
+IMPORT_RESUME_TASK = "intake.import_jobs_resume"
 
 
 @transaction.atomic
@@ -37,6 +38,8 @@ def periodic_tasks_setup(
         ("Close resolved tickets", AUTOCLOSE_TASK, 900),
         # Answers announced by id only (Qualtrics, SurveyMonkey) whose fetch is due.
         ("Fetch announced answers", FETCH_TASK, 60),
+        # Import jobs whose hand-off to the worker was lost or whose worker died.
+        ("Resume import jobs", IMPORT_RESUME_TASK, 60),
         ("NPS rollup refresh", NPS_REFRESH_TASK, getattr(settings, "NPS_ROLLUP_INTERVAL", 60)),
         # Daily at a quiet hour: also corrects what the refresh cannot see (SQL deletes).
         ("NPS rollup rebuild", NPS_REBUILD_TASK, f"{rebuild_hour:02d}:30"),

@@ -53,12 +53,12 @@ def search_q(text: str) -> Q:
 # "due" = Ticket.next_due_at, the nearest deadline of a running clock (kept by tickets.sla);
 # indexes (assignee|team, status, next_due_at) serve the queue's views.
 ORDERINGS = {
-    "due": (F("next_due_at").asc(nulls_last=True), "-priority_rank", "created_at"),
-    "-due": (F("next_due_at").desc(nulls_last=True), "-created_at"),
+    "due": (F("next_due_at").asc(nulls_last=True), "-priority_rank", "created_at", "pk"),
+    "-due": (F("next_due_at").desc(nulls_last=True), "-created_at", "-pk"),
     "created": ("created_at", "pk"),
     "-created": ("-created_at", "-pk"),
-    "priority": ("priority_rank", "created_at"),
-    "-priority": ("-priority_rank", "created_at"),
+    "priority": ("priority_rank", "created_at", "pk"),
+    "-priority": ("-priority_rank", "created_at", "pk"),
 }
 
 

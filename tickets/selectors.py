@@ -14,6 +14,7 @@ from accounts.models import ROLE_ADMIN
 from sla.models import SlaClock
 from surveys.models import Response
 from tickets.models import ContactAttempt, Resolution, Team, Ticket, TicketEvent
+from tickets.models.contacts import OUTCOMES_BY_CHANNEL
 from tickets.queries import valid_id
 
 # --- who may see what ---------------------------------------------------------------
@@ -261,3 +262,30 @@ def contact_channels(customer) -> list[dict]:
     ]
     channels.sort(key=lambda c: not c["preferred"])
     return channels
+
+
+def contact_outcome_choices(*, channel: str) -> list[dict]:
+    """The outcomes that can be recorded on a channel, in the channel's own words in the
+    active language: [{"code", "label"}]. Codes are the contract's outcome codes."""
+    return [
+        {"code": str(code), "label": str(label)}
+        for code, label in OUTCOMES_BY_CHANNEL.get(channel, ())
+    ]
+
+
+def contact_outcomes_by_channel() -> dict[str, list[dict]]:
+    """Every channel's outcomes (for a form that switches its choices with the channel)."""
+    return {
+        str(channel): contact_outcome_choices(channel=channel) for channel in OUTCOMES_BY_CHANNEL
+    }
+
+
+def first_contact_pending(*, ticket: Ticket) -> dict | None:
+    """For the ticket page's next-step hint: attempts were made but the first-contact clock
+    still runs (a "reached customer" policy and nobody reached yet) → {"attempts", "try_by"}
+    (the clock's deadline, None when paused); None otherwise. Uses prefetched rows."""
+    clock = next((c for c in ticket.clocks.all() if c.kind == "first_contact"), None)
+    attempts = len(ticket.contact_attempts.all())
+    if clock is None or clock.met_at is not None or not attempts:
+        return None
+    return {"attempts": attempts, "try_by": None if clock.paused_at else clock.due_at}

@@ -18,6 +18,7 @@ from tickets.models import (
     Team,
     Ticket,
 )
+from web.labels import segment_label, taxonomy_label  # noqa: F401 - taxonomy_label re-exported
 
 SLA_CHOICES = [
     ("", _("Any SLA state")),
@@ -25,15 +26,6 @@ SLA_CHOICES = [
     ("at_risk", _("At risk")),
     ("running", _("Running")),
 ]
-
-
-def taxonomy_label(obj) -> str:
-    """Seeded codes and causes are stored in English; show them translated when we can."""
-    if obj is None:
-        return ""
-    name = gettext(obj.name)
-    parent = getattr(obj, "parent", None) if getattr(obj, "parent_id", None) else None
-    return f"{gettext(parent.name)} → {name}" if parent is not None else name
 
 
 class TaxonomyChoiceField(forms.ModelChoiceField):
@@ -64,6 +56,10 @@ class QueueFilterForm(forms.Form):
         empty_label=_("Any survey"),
     )
     segment = forms.CharField(label=_("Segment"), required=False, max_length=64)
+    # the dashboard's tiles link here with their team filter
+    team = forms.ModelChoiceField(
+        label=_("Team"), required=False, queryset=Team.objects.all(), empty_label=_("Any team")
+    )
 
     def __init__(self, *args, segments=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -71,13 +67,16 @@ class QueueFilterForm(forms.Form):
             self.fields["segment"] = forms.ChoiceField(
                 label=_("Segment"),
                 required=False,
-                choices=[("", _("Any segment")), *[(s, s) for s in segments]],
+                choices=[("", _("Any segment")), *[(s, segment_label(s)) for s in segments]],
             )
 
 
 class ContactAttemptForm(forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), choices=ContactChannel.choices)
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=ContactAttempt.Outcome.choices)
+    # No preselected outcome: one careless click must not record a success.
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=[("", "—"), *ContactAttempt.Outcome.choices]
+    )
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -111,7 +110,9 @@ class ResolveForm(forms.Form):
     root_cause = TaxonomyChoiceField(
         label=_("Root cause"),
         required=False,
-        queryset=RootCause.objects.filter(is_active=True).select_related("parent"),
+        queryset=RootCause.objects.filter(is_active=True, children__isnull=True)
+        .select_related("parent")
+        .order_by("parent__name", "name"),
     )
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3})
@@ -127,6 +128,26 @@ class ResolveForm(forms.Form):
     goodwill_currency = forms.CharField(
         label=_("Currency"), required=False, min_length=3, max_length=3
     )
+    confirm_goodwill = forms.BooleanField(
+        label=_("Yes, offer goodwill although the customer declined to talk"), required=False
+    )
+
+    def __init__(self, *args, declined: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.declined = declined
+        if not declined:
+            del self.fields["confirm_goodwill"]
+
+    def clean(self):
+        data = super().clean()
+        if self.declined and data.get("goodwill_kind") and not data.get("confirm_goodwill"):
+            self.add_error(
+                "confirm_goodwill",
+                gettext(
+                    "The customer declined to talk: confirm that goodwill should still be offered."
+                ),
+            )
+        return data
 
     def goodwill(self) -> dict | None:
         data = self.cleaned_data
@@ -161,7 +182,11 @@ class ReopenForm(forms.Form):
 
 
 class BulkAssignForm(forms.Form):
-    tickets = forms.ModelMultipleChoiceField(label=_("Tickets"), queryset=Ticket.objects.none())
+    tickets = forms.ModelMultipleChoiceField(
+        label=_("Tickets"),
+        queryset=Ticket.objects.none(),
+        error_messages={"required": _("tick at least one ticket in the list to reassign.")},
+    )
     assignee = UserChoiceField(
         label=_("Assign to"),
         required=False,
@@ -197,3 +222,16 @@ class DashboardFilterForm(forms.Form):
     def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = teams
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["language", "time_zone", "date_style"]
+
+    def clean_time_zone(self):
+        from accounts.models import validate_time_zone
+
+        value = self.cleaned_data["time_zone"].strip()
+        validate_time_zone(value)
+        return value

@@ -33,11 +33,13 @@ from tickets.models import OPEN_STATUSES, Resolution, Status, Team, Ticket
 from tickets.queries import sla_state_q
 from tickets.selectors import (
     customer_contact_window,
+    first_contact_pending,
     responses_visible_to,
     teams_managed_by,
     ticket_queue,
     tickets_visible_to,
 )
+from web.dashboard_scope import compliance_note, dashboard_nps, queue_links
 
 QUEUE_VIEWS = ("mine", "team", "all")
 
@@ -102,6 +104,7 @@ class TicketPage:
     previous_tickets: list
     hidden_answers: int = 0
     hidden_tickets: int = 0
+    first_contact_pending: dict | None = None  # attempts made, customer not reached yet
 
 
 def ticket_page(*, ticket: Ticket, user=None) -> TicketPage:
@@ -130,6 +133,7 @@ def ticket_page(*, ticket: Ticket, user=None) -> TicketPage:
         previous_tickets=previous,
         hidden_answers=hidden_answers,
         hidden_tickets=hidden_tickets,
+        first_contact_pending=first_contact_pending(ticket=ticket),
     )
 
 
@@ -167,8 +171,6 @@ def nearest_clock(ticket: Ticket):
 def dashboard_data(
     *, teams: QuerySet[Team], team: Team | None, survey, segment, period: Period, now=None
 ) -> dict:
-    from reports.selectors import nps_report
-
     now = now or timezone.now()
     # The teams come from the view (the ones the user manages), so they are in the
     # user's scope already; the numbers filter on the ticket's own columns.
@@ -219,11 +221,13 @@ def dashboard_data(
             "root_cause__parent__name",
             "ticket__team__name",
             "resolved_by__username",
+            "resolved_by__first_name",
+            "resolved_by__last_name",
         )
         .annotate(n=Count("pk"))
         .order_by("-n")[:500]
     )
-    nps = nps_report(survey=survey, segment=segment, period=period, interval="week")
+    nps, nps_scope = dashboard_nps(team=team, survey=survey, segment=segment, period=period)
     return {
         "by_state": by_state,
         "at_risk": at_risk,
@@ -241,6 +245,9 @@ def dashboard_data(
         "fc_hist": [tickets_figures[f"fc_{i}"] for i in range(len(DURATION_BUCKETS))],
         "res_hist": [tickets_figures[f"res_{i}"] for i in range(len(DURATION_BUCKETS))],
         "nps": nps,
+        "nps_scope": nps_scope,
+        "compliance_note": compliance_note(),
+        "links": queue_links(team=team),
         "now": now,
     }
 
@@ -304,6 +311,12 @@ def _bucket_q(field: str, lo: int, hi: int | None) -> Q:
     return q
 
 
+def _display_name(row: dict, prefix: str) -> str:
+    """The name people know (as User.__str__), from a values() row."""
+    full = f"{row.get(prefix + 'first_name') or ''} {row.get(prefix + 'last_name') or ''}".strip()
+    return full or row.get(prefix + "username") or ""
+
+
 def _pareto(rows: list[dict]) -> dict:
     """Root causes sorted by count with the running share; also split by team and agent."""
 
@@ -322,7 +335,7 @@ def _pareto(rows: list[dict]) -> dict:
         cause = label(row)
         totals[cause] = totals.get(cause, 0) + row["n"]
         team = row["ticket__team__name"] or ""
-        agent = row["resolved_by__username"] or ""
+        agent = _display_name(row, "resolved_by__")
         by_team.setdefault(team, {}).setdefault(cause, 0)
         by_team[team][cause] += row["n"]
         by_agent.setdefault(agent, {}).setdefault(cause, 0)
@@ -343,3 +356,24 @@ def _pareto(rows: list[dict]) -> dict:
         )
 
     return {"items": items[:12], "total": total, "by_team": top(by_team), "by_agent": top(by_agent)}
+
+
+def customer_declined(ticket: Ticket) -> bool:
+    """Whether the last contact attempt on the ticket ended with the customer declining."""
+    last = (
+        ticket.contact_attempts.order_by("-occurred_at", "-pk")
+        .values_list("outcome", flat=True)
+        .first()
+    )
+    return last == "declined"
+
+
+def queue_neighbours(*, user, ticket_pk: int, limit: int = 500) -> tuple[int | None, int | None]:
+    """The tickets before and after this one in the person's own queue (for j/k)."""
+    pks = list(
+        queue_filtered(user=user, view="mine", filters={}).values_list("pk", flat=True)[:limit]
+    )
+    if ticket_pk not in pks:
+        return None, (pks[0] if pks else None)
+    i = pks.index(ticket_pk)
+    return (pks[i - 1] if i > 0 else None), (pks[i + 1] if i + 1 < len(pks) else None)

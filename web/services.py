@@ -11,3 +11,10 @@ def user_language_set(*, user, language: str) -> None:
         raise ValueError(language)
     user.language = language
     user.save(update_fields=["language"])
+
+
+def user_preferences_set(*, user, language: str, time_zone: str, date_style: str) -> None:
+    """The profile page's save: language, time zone and the English date format."""
+    user.language, user.time_zone, user.date_style = language, time_zone, date_style
+    user.full_clean(validate_unique=False, exclude=["password", "username"])
+    user.save(update_fields=["language", "time_zone", "date_style"])

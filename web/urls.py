@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from web import views
+from web import profile, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -23,6 +23,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(template_name="web/password_change_done.html"),
         name="password_change_done",
     ),
+    path("accounts/profile/", profile.profile, name="profile"),
     path("language/", views.language, name="language"),
     path("queue/bulk-assign/", views.bulk_assign, name="bulk-assign"),
     path("queue/<str:view>/", views.queue, name="queue"),

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_POST
 from reports.selectors import NPS_BAND_LABELS, Period
 from surveys.models import Customer
 from tickets.exceptions import TicketActionError
+from tickets.models import Status
 from tickets.selectors import (
     teams_managed_by,
     teams_worked_by,
@@ -29,7 +31,7 @@ from tickets.selectors import (
 )
 from tickets.selectors import ticket_detail as ticket_detail_select
 from tickets.services import assignment, contacts, lifecycle, resolving
-from web import export, forms, selectors
+from web import export, forms, labels, selectors
 from web.export_scope import BadExportFilter, export_responses_queryset
 from web.services import user_language_set
 
@@ -58,6 +60,9 @@ def _segments() -> list[str]:
 
 @login_required
 def home(request):
+    """Where a login lands: managers on their dashboard, agents on their own queue."""
+    if _is_manager(request.user):
+        return redirect("dashboard")
     return redirect("queue", view="mine")
 
 
@@ -120,9 +125,10 @@ def bulk_assign(request):
     )
     back = _safe_next(request, reverse("queue", kwargs={"view": "all"}))
     if not form.is_valid():
-        for errors in form.errors.values():
+        for name, errors in form.errors.items():
+            label = form.fields[name].label if name in form.fields else ""
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, f"{label}: {error}" if label else error)
         return HttpResponseRedirect(back)
     done, failed = 0, []
     for ticket in form.cleaned_data["tickets"]:
@@ -165,7 +171,9 @@ def _ticket_forms(request, ticket, bound: dict | None = None):
             },
         ),
         "status": forms.StatusForm(prefix="status"),
-        "resolve": forms.ResolveForm(prefix="resolve"),
+        "resolve": forms.ResolveForm(
+            prefix="resolve", declined=selectors.customer_declined(ticket)
+        ),
         "assign": forms.AssignForm(
             prefix="assign",
             teams=teams,
@@ -178,11 +186,25 @@ def _ticket_forms(request, ticket, bound: dict | None = None):
     return forms_
 
 
+def _composer_open(open_form: str, contacted: bool) -> dict:
+    """One composer action open at a time: the one with errors, else the likely next step."""
+    if open_form in ("contact", "status", "resolve"):
+        return {open_form: True}
+    if open_form:
+        return {}
+    return {"resolve": True} if contacted else {"contact": True}
+
+
 def _ticket_render(request, ticket, bound=None, status=200, open_form=""):
     now = timezone.now()
     data = selectors.ticket_page(ticket=ticket, user=request.user)
     local, window_open = selectors.customer_local_time(ticket, now)
+    prev_pk, next_pk = selectors.queue_neighbours(user=request.user, ticket_pk=ticket.pk)
     context = {
+        "composer_open": _composer_open(open_form, bool(data.contacts)),
+        "sentences": labels.event_sentences(data.events),
+        "prev_pk": prev_pk,
+        "next_pk": next_pk,
         "p": data,
         "t": ticket,
         "now": now,
@@ -206,7 +228,9 @@ def _do_claim(request, ticket, form):
     return _("You took this ticket.")
 
 
+@transaction.atomic
 def _do_contact(request, ticket, form):
+    """Logs the attempt; a reached customer means the work is back with us (in progress)."""
     d = form.cleaned_data
     contacts.contact_attempt_log(
         ticket=ticket,
@@ -218,6 +242,9 @@ def _do_contact(request, ticket, form):
         callback_at=d["callback_at"],
         idempotency_key=d["idempotency_key"] or None,
     )
+    ticket.refresh_from_db(fields=["status"])
+    if d["outcome"] == "reached" and ticket.status == Status.WAITING_ON_CUSTOMER:
+        lifecycle.ticket_status_set(ticket=ticket, by=request.user, status=Status.IN_PROGRESS)
     return _("Contact attempt logged.")
 
 
@@ -284,6 +311,8 @@ def ticket_action(request, pk: int, action: str):
     form = None
     if form_class is not None:
         kwargs = {"prefix": action}
+        if form_class is forms.ResolveForm:
+            kwargs["declined"] = selectors.customer_declined(ticket)
         if form_class is forms.AssignForm:
             kwargs.update(
                 teams=teams_worked_by(request.user),
@@ -345,7 +374,7 @@ def dashboard(request):
         "d": data,
         "now": now,
         "band_label": NPS_BAND_LABELS.get(overall["band"], ""),
-        "bucket_labels": ["<1 h", "1–4 h", "4–24 h", "1–3 d", "3–7 d", ">7 d"],
+        "bucket_labels": [str(label) for label in labels.DURATION_BUCKETS],
         "nps_bands": getattr(settings, "NPS_BANDS", {"excellent": 50, "good": 10}),
     }
     return render(request, "web/dashboard.html", context)

@@ -7,7 +7,7 @@ from django.urls import reverse
 from notifications.models import Delivery
 from sla.models import BusinessCalendar, SlaPolicy, WorkingHours
 from tests.factories import ingest
-from tickets.models import ResolutionCode, RootCause, RoutingRule, Team, Ticket
+from tickets.models import ResolutionCode, RootCause, RoutingRule, Team, Ticket, TicketEvent
 
 
 @pytest.fixture
@@ -45,6 +45,29 @@ def test_ticket_page_shows_the_timeline_read_only(client, admin_user, populated)
     page = client.get(reverse("admin:tickets_ticket_change", args=[ticket.pk])).content.decode()
     assert "Ticket opened" in page
     assert "timeline" in page.lower()
+
+
+def test_timeline_inline_cannot_be_added_to_changed_or_deleted(client, admin_user, populated):
+    """Even a superuser sees the timeline as history: no add row, no inputs, no delete box."""
+    client.force_login(admin_user)
+    ticket = Ticket.objects.get()
+    response = client.get(reverse("admin:tickets_ticket_change", args=[ticket.pk]))
+    (timeline,) = [
+        f for f in response.context["inline_admin_formsets"] if f.opts.model is TicketEvent
+    ]
+    assert timeline.has_add_permission is False
+    assert timeline.has_change_permission is False
+    assert timeline.formset.can_delete is False
+    assert timeline.formset.max_num == 0 or timeline.has_add_permission is False
+    assert len(timeline.formset.forms) == ticket.events.count() >= 1
+    for form in timeline.formset.forms:
+        editable = [name for name in form.fields if name not in ("id", "ticket", "DELETE")]
+        assert editable == [], editable  # every column is rendered read-only
+    prefix = timeline.formset.prefix
+    html = response.content.decode()
+    assert f'name="{prefix}-0-kind"' not in html
+    assert f'name="{prefix}-0-DELETE"' not in html
+    assert f'id="{prefix}-empty"' not in html  # no template row to add one
 
 
 def test_ticket_search_understands_the_reference(client, admin_user, populated):

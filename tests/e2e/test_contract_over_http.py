@@ -11,6 +11,9 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 
 from tests.e2e.conftest import free_port, wait_until
+from tests.factories import answer_day
+
+pytestmark = pytest.mark.e2e
 
 EXAMPLE = {
     "survey": "nps-2026",
@@ -18,7 +21,7 @@ EXAMPLE = {
     "score": 3,
     "comment": "Delivery was two days late and nobody called.",
     "channel": "email",
-    "responded_at": "2026-11-20T09:15:00+03:00",
+    "responded_at": f"{answer_day()}T09:15:00+03:00",
     "customer": {
         "external_id": "cust-42",
         "email": "anna@example.com",

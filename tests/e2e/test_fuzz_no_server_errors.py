@@ -20,7 +20,10 @@ import urllib.request
 
 import pytest
 
+from tests.conftest import service_missing
 from tests.e2e.fuzz_world import SEED
+
+pytestmark = pytest.mark.e2e
 
 EXCLUDED_CHECKS = "positive_data_acceptance,negative_data_rejection"
 CI_MINIMUM_CASES = 2000
@@ -114,13 +117,16 @@ def fuzz(stack, credential: str) -> tuple[int, str]:
     assert done.returncode == 0, output[-8000:]
     generated = re.search(r"(\d+) generated", output)
     assert generated, output[-3000:]
+    operations = operations_in_schema(stack)
+    assert operations >= 10, operations  # the schema itself is not trivially small
     tested = re.search(r"Tested: (\d+)", output)
-    assert tested and int(tested.group(1)) == operations_in_schema(stack), output[-3000:]
+    assert tested and int(tested.group(1)) == operations, output[-3000:]
     return int(generated.group(1)), output
 
 
 def test_schema_holds_for_generated_requests_as_admin_agent_and_source(stack, credentials):
-    pytest.importorskip("schemathesis")
+    if not _module_available():
+        service_missing("schemathesis is not installed")  # fails under CI, skips on a laptop
     total = 0
     for role, credential in credentials.items():
         cases, output = fuzz(stack, credential)
@@ -128,3 +134,11 @@ def test_schema_holds_for_generated_requests_as_admin_agent_and_source(stack, cr
         total += cases
     if os.environ.get("CI"):
         assert total >= CI_MINIMUM_CASES, f"only {total} generated cases"
+
+
+def _module_available() -> bool:
+    try:
+        import schemathesis  # noqa: F401
+    except ImportError:
+        return False
+    return True

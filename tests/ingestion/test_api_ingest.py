@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from surveys.models import Customer, Response
-from tests.factories import SurveyFactory, UserFactory, detractor_payload
+from tests.factories import SurveyFactory, UserFactory, answer_day, detractor_payload
 from tickets.models import Ticket
 
 URL = "/api/v1/responses/"
@@ -116,9 +116,10 @@ def test_numeric_external_ids_are_accepted_as_text(ingest_api, survey):
 
 
 def test_responded_at_defaults_to_now_and_is_stored_in_utc(ingest_api, survey):
-    body = detractor_payload(responded_at="2026-11-20T09:15:00+03:00")
+    day = answer_day().isoformat()
+    body = detractor_payload(responded_at=f"{day}T09:15:00+03:00")
     answer = post(ingest_api, body).json()
-    assert answer["responded_at"].startswith("2026-11-20T06:15:00")
+    assert answer["responded_at"].startswith(f"{day}T06:15:00")
     body = detractor_payload(external_id="r-2")
     del body["responded_at"]
     stored = post(ingest_api, body).json()
@@ -165,7 +166,7 @@ def test_responded_at_defaults_to_now_and_is_stored_in_utc(ingest_api, survey):
         ({"external_id": True}, "external_id"),
         ({"responded_at": "yesterday"}, "responded_at"),
         ({"responded_at": 1763629500}, "responded_at"),
-        ({"responded_at": "2026-11-20T09:15:00"}, "responded_at"),
+        ({"responded_at": f"{answer_day()}T09:15:00"}, "responded_at"),  # naive
     ],
 )
 def test_bad_input_is_a_400_naming_the_field_and_stores_nothing(ingest_api, survey, change, field):
@@ -243,6 +244,16 @@ def test_wrong_source_key_is_a_401(api, survey, source_key):
     assert post(api, detractor_payload()).status_code == 401
     api.credentials(HTTP_AUTHORIZATION="Bearer")
     assert post(api, detractor_payload()).status_code == 401
+
+
+def test_key_with_a_real_prefix_but_the_wrong_rest_is_a_401(api, survey, source_key):
+    """The stored prefix only finds the candidate; the whole key must match its hash."""
+    tail = "".join("a" if c != "a" else "b" for c in source_key[12:])
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {source_key[:12]}{tail}")
+    assert post(api, detractor_payload()).status_code == 401
+    assert Response.objects.count() == 0
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {source_key}")
+    assert post(api, detractor_payload()).status_code == 201  # the real key still works
 
 
 def test_inactive_source_key_is_a_401(api, survey, source, source_key):

@@ -1,5 +1,6 @@
 """Eight systems posting detractor answers for the same customer at the same moment."""
 
+import functools
 import json
 import threading
 
@@ -9,6 +10,7 @@ from rest_framework.test import APIClient
 
 from surveys.models import Customer, Response
 from tests.factories import SourceFactory, SurveyFactory, detractor_payload
+from tests.threads import join_all, start_all
 from tickets.models import OPEN_STATUSES, Ticket
 
 THREADS = 8
@@ -27,11 +29,7 @@ def run_at_once(work) -> list:
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    join_all(start_all([functools.partial(runner, i) for i in range(THREADS)]), timeout=60)
     return results
 
 

@@ -10,13 +10,16 @@ import pytest
 
 from intake.models import WebhookSettings
 from surveys.models import IngestionSource
+from tests.factories import PAYLOAD_DAY, answer_day
 
 PAYLOADS = Path(__file__).parent / "payloads"
 SECRET = "whsec-test-7f3a9c"
 
 
 def payload(name: str) -> dict:
-    return copy.deepcopy(json.loads((PAYLOADS / f"{name}.json").read_text()))
+    """A sample delivery, its dates moved from PAYLOAD_DAY to answer_day()."""
+    text = (PAYLOADS / f"{name}.json").read_text()
+    return copy.deepcopy(json.loads(text.replace(PAYLOAD_DAY, answer_day().isoformat())))
 
 
 def hook_source(

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 
 from intake.importing import csv_rows
 from surveys.models import Customer, IngestionSource, Response
-from tests.factories import SurveyFactory
+from tests.factories import SurveyFactory, answer_day
 from tickets.models import Ticket
 
 HEADER = (
@@ -19,15 +19,19 @@ HEADER = (
     "customer_email,customer_name,customer_segment,meta_order_id\n"
 )
 GOOD_AND_BAD = (
-    HEADER
-    + "nps-2026,r-1,2,Late,email,2026-11-20T09:15:00+03:00,c-1,a@example.com,Anna,smb,A-1\n"
-    + "nps-2026,r-2,ten,,email,2026-11-20T09:15:00+03:00,c-2,b@example.com,Boris,,\n"  # line 3
-    + 'nps-2026,r-3,9,"Great,\nreally great",email,2026-11-20T09:15:00Z,c-3,,Vera,,A-3\n'
-    + "nps-2026,r-4,11,,,2026-11-20T09:15:00Z,c-4,,,,\n"  # line 6: out of scale
-    + "nps-2026,r-5,5,,,2026-11-20T09:15:00,c-5,,,,\n"  # line 7: naive time
-    + "nps-2026,r-6,7,,,,,,,,\n"  # line 8: no customer identity
-    + "no-such,r-7,7,,,,c-7,,,,\n"  # line 9: unknown survey
-    + "nps-2026,r-8,0,,,2026-11-21T10:00:00Z,,z@example.com,,,\n"
+    (
+        HEADER
+        + "nps-2026,r-1,2,Late,email,{DAY}T09:15:00+03:00,c-1,a@example.com,Anna,smb,A-1\n"
+        + "nps-2026,r-2,ten,,email,{DAY}T09:15:00+03:00,c-2,b@example.com,Boris,,\n"  # line 3
+        + 'nps-2026,r-3,9,"Great,\nreally great",email,{DAY}T09:15:00Z,c-3,,Vera,,A-3\n'
+        + "nps-2026,r-4,11,,,{DAY}T09:15:00Z,c-4,,,,\n"  # line 6: out of scale
+        + "nps-2026,r-5,5,,,{DAY}T09:15:00,c-5,,,,\n"  # line 7: naive time
+        + "nps-2026,r-6,7,,,,,,,,\n"  # line 8: no customer identity
+        + "no-such,r-7,7,,,,c-7,,,,\n"  # line 9: unknown survey
+        + "nps-2026,r-8,0,,,{NEXT}T10:00:00Z,,z@example.com,,,\n"
+    )
+    .replace("{DAY}", str(answer_day(3)))
+    .replace("{NEXT}", str(answer_day(2)))
 )
 
 
@@ -209,3 +213,28 @@ def test_admin_upload_dry_run_and_bad_header(client, admin_user, survey, import_
 def test_admin_upload_needs_staff(client, survey):
     page = client.get("/admin/intake/webhooksettings/import-responses/")
     assert page.status_code == 302
+
+
+@pytest.mark.parametrize("role", ["agent", "manager"])
+def test_admin_upload_is_refused_to_signed_in_staffless_roles(client, survey, import_source, role):
+    """Signed in is not enough: an agent or a team manager must not import answers."""
+    from django.contrib.auth.models import Group
+
+    from tests.factories import TeamFactory, UserFactory
+
+    user = UserFactory(username=f"{role}-1", is_staff=False)
+    user.groups.add(Group.objects.get_or_create(name=role)[0])
+    team = TeamFactory(slug="t-import", name="Import team")
+    if role == "manager":
+        team.manager = user
+        team.save()
+    else:
+        team.members.add(user)
+    client.force_login(user)
+    url = "/admin/intake/webhooksettings/import-responses/"
+    page = client.get(url)
+    assert page.status_code == 302 and "/admin/login/" in page["Location"]
+    upload = SimpleUploadedFile("answers.csv", GOOD_AND_BAD.encode(), content_type="text/csv")
+    posted = client.post(url, {"file": upload, "source": import_source.pk, "format": "csv"})
+    assert posted.status_code == 302 and "/admin/login/" in posted["Location"]
+    assert Response.objects.count() == 0

@@ -13,6 +13,7 @@ from intake.platforms import generic, survicate, typeform
 from surveys.models import Response
 from tests.factories import SurveyFactory, detractor_payload
 from tests.intake.conftest import SECRET, hook_source, payload, post_hook
+from tests.threads import join_all, start_all
 from tickets.models import Ticket
 
 
@@ -70,17 +71,13 @@ def test_concurrent_retries_of_one_delivery_store_one_answer(platform):
 
     def send():
         try:
-            barrier.wait()
+            barrier.wait(timeout=30)
             answer = post_hook(Client(), f"/hooks/{platform}/{platform}-hook/", raw, headers)
             statuses.append(answer.status_code)
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=send) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    join_all(start_all([send] * 4), timeout=60)
     assert sorted(statuses) == [200, 200, 200, 201]
     assert Response.objects.count() == 1
     assert Ticket.objects.count() == 1

@@ -13,6 +13,7 @@ import pytest
 from intake.models import DeadLetter, WebhookSettings
 from intake.platforms.typeform import sign
 from surveys.models import Response
+from tests.factories import answer_day
 from tests.intake.conftest import SECRET, hook_source, payload, post_hook
 from tickets.models import Ticket
 
@@ -44,7 +45,8 @@ def test_detractor_form_response_is_stored_and_opens_a_ticket(client, typeform_s
     assert stored.score == 3
     assert stored.category == "detractor"
     assert stored.comment == "Delivery was two days late and nobody called."
-    assert stored.responded_at == dt.datetime(2026, 11, 20, 6, 15, tzinfo=dt.UTC)
+    expected = dt.datetime.combine(answer_day(), dt.time(6, 15), tzinfo=dt.UTC)
+    assert stored.responded_at == expected
     assert stored.customer.external_id == "cust-42"
     assert stored.customer.email == "anna@example.com"  # hidden field wins over the answer
     assert stored.customer.segment == "enterprise"

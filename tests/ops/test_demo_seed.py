@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import pytest
 from django.apps import apps
+from django.db.models import F
 
 from demo.seed import demo_seed
 from sla.clocks import ticket_sla_summary_stale
 from sla.models import SlaClock
 from surveys.models import Category, Response
-from tickets.models import ContactAttempt, Resolution, Status, Ticket
+from tickets.models import OPEN_STATUSES, ContactAttempt, Resolution, Status, Ticket
 
 
 def counts() -> dict[str, int]:
@@ -53,6 +54,17 @@ def test_demo_has_tickets_in_every_status_made_by_ingestion(settings, tmp_path):
         "en",
     }
     assert summary.agent_token and summary.api_source_key.startswith("fds_")
+    # no clock is "met late" when the work happened by the deadline
+    on_time_but_breached = SlaClock.objects.filter(
+        breached_at__isnull=False, met_at__isnull=False, met_at__lte=F("due_at")
+    )
+    assert not on_time_but_breached.exists()
+    assert not SlaClock.objects.filter(logged_late=True).exists()  # logged as they happened
+    assert SlaClock.objects.filter(breached_at__isnull=False, met_at__gt=F("due_at")).exists()
+    # the manager's teams show the loop working: breached and at-risk open tickets
+    managed = Ticket.objects.filter(team__manager__username="manager", status__in=OPEN_STATUSES)
+    states = set(managed.values_list("sla_state", flat=True))
+    assert {"breached", "at_risk"} <= states, states
 
     before = counts()
     second = demo_seed()

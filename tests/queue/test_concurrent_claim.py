@@ -3,6 +3,7 @@ exactly one wins, the others get 409 naming the holder; one assignment on the ti
 
 from __future__ import annotations
 
+import functools
 import threading
 
 import pytest
@@ -10,6 +11,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from tests.queue.conftest import open_ticket, user_with_role
+from tests.threads import join_all, start_all
 from tickets.models import Ticket
 
 THREADS = 8
@@ -38,11 +40,7 @@ def test_simultaneous_claims_one_wins(transactional_db, world):
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=claim, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    join_all(start_all([functools.partial(claim, i) for i in range(THREADS)]), timeout=60)
 
     codes = sorted(r[0] for r in results)
     assert codes == [200] + [409] * (THREADS - 1), results

@@ -13,9 +13,10 @@ from django.test import Client
 from django.utils import timezone
 
 from intake import rerate as rerate_intake
+from intake.services import CustomerData
 from notifications.services import deliveries_flush
 from surveys.models import Response
-from tests.queue.conftest import open_ticket
+from tests.queue.conftest import _seq, open_ticket
 from tickets import rerate
 from tickets.models import RerateInvitation, Ticket
 from tickets.services import contacts, resolving
@@ -129,8 +130,65 @@ def test_tampered_link_is_404(world):
     assert Client().get(f"/r/{forged}/").status_code == 404
 
 
-def test_no_invitation_when_rerate_disabled_or_no_email(world):
+def _two_sent_invitations(world):
+    now = timezone.now()
+    first = resolved_ticket(world, now)
+    second = resolved_ticket(world, now)
+    assert rerate.rerate_invitations_send(now=now + dt.timedelta(hours=25)) == 2
+    return (
+        RerateInvitation.objects.get(ticket=first),
+        RerateInvitation.objects.get(ticket=second),
+    )
+
+
+def test_real_invitation_with_a_wrong_signature_is_refused(world):
+    """The row exists and was sent: only the signature can refuse this link."""
+    invitation, _other = _two_sent_invitations(world)
+    good = rerate.token_make(invitation)
+    pk, stamp, signature = good.split(":")
+    wrong = "A" * len(signature) if signature != "A" * len(signature) else "B" * len(signature)
+    browser = Client()
+    for token in (f"{pk}:{stamp}:{wrong}", f"{pk}:{stamp}:", f"{pk}:x"):
+        assert browser.get(f"/r/{token}/").status_code == 404, token
+        assert browser.post(f"/r/{token}/", {"score": "9"}).status_code == 404, token
+    assert browser.get(f"/r/{good}/").status_code == 200  # the genuine link still works
+    assert not Response.objects.filter(source__slug="rerate").exists()
+    assert RerateInvitation.objects.get(pk=invitation.pk).used_at is None
+
+
+def test_right_signature_on_another_invitations_id_is_refused(world):
+    """Swapping the id under a valid signature must not open someone else's invitation."""
+    first, second = _two_sent_invitations(world)
+    _pk, stamp, signature = rerate.token_make(first).split(":")
+    swapped = f"{second.pk}:{stamp}:{signature}"
+    browser = Client()
+    assert browser.get(f"/r/{swapped}/").status_code == 404
+    assert browser.post(f"/r/{swapped}/", {"score": "10"}).status_code == 404
+    assert not Response.objects.filter(source__slug="rerate").exists()
+    assert RerateInvitation.objects.get(pk=second.pk).used_at is None
+    with pytest.raises(rerate.LinkInvalid):
+        rerate_intake.rerate_submit(token=swapped, score=10)
+
+
+def test_no_invitation_when_rerate_disabled(world):
     world.survey.rerate_enabled = False
     world.survey.save()
     ticket = resolved_ticket(world, timezone.now())
     assert not RerateInvitation.objects.filter(ticket=ticket).exists()
+
+
+def test_no_invitation_when_the_customer_has_no_email(world):
+    assert world.survey.rerate_enabled  # only the missing address can stop it
+    now = timezone.now()
+    n = next(_seq)
+    customer = CustomerData(external_id=f"no-mail-{n}", email="", attributes={"name": "Anon"})
+    ticket = open_ticket(world, customer=customer, now=now - dt.timedelta(hours=2))
+    assert ticket.customer.email in ("", None)
+    contacts.contact_attempt_log(
+        ticket=ticket, by=world.agent_a, channel="phone", outcome="reached", now=now
+    )
+    resolving.ticket_resolve(ticket=ticket, by=world.agent_a, code="resolved_fixed", now=now)
+    assert not RerateInvitation.objects.filter(ticket=ticket).exists()
+    # The same resolution for a customer with an address does invite.
+    with_mail = resolved_ticket(world, now)
+    assert RerateInvitation.objects.filter(ticket=with_mail).count() == 1

@@ -12,7 +12,7 @@ from intake.services import CustomerData
 from sla.models import SlaClock
 from tests.queue.conftest import open_ticket
 from tickets.exceptions import ContactRequired, InvalidTransition, TicketActionError
-from tickets.models import RerateInvitation, Resolution, Ticket
+from tickets.models import OPEN_STATUSES, RerateInvitation, Resolution, Ticket
 from tickets.services import contacts, lifecycle, resolving
 
 
@@ -226,3 +226,30 @@ def test_close_only_from_resolved(world):
     ticket = open_ticket(world)
     with pytest.raises(InvalidTransition):
         lifecycle.ticket_close(ticket=ticket)
+
+
+def test_reopen_by_hand_is_refused_while_the_customer_has_another_open_ticket(world, api):
+    """One open ticket per customer: reopening the old one would make two."""
+    world.survey.reopen_within_days = 3
+    world.survey.save()
+    start = timezone.now() - dt.timedelta(days=5)
+    old = open_ticket(world, now=start)
+    resolving.ticket_resolve(ticket=old, by=world.agent_a, code="unreachable", now=start)
+    fresh = open_ticket(world, customer=customer_data(old), score=2)
+    assert fresh.pk != old.pk and fresh.status in ("new", "in_progress")
+
+    api.force_authenticate(world.agent_a)
+    refused = api.post(f"/api/v1/tickets/{old.pk}/reopen/", {"reason": "again"}, format="json")
+    assert refused.status_code == 409, refused.content
+    assert fresh.reference in str(refused.json())
+    old.refresh_from_db()
+    assert old.status == "resolved" and old.reopened_count == 0
+    assert not old.events.filter(kind="reopened").exists()
+    with pytest.raises(TicketActionError):
+        lifecycle.ticket_reopen(ticket=old, by=world.agent_a, reason="again")
+    assert Ticket.objects.filter(customer=old.customer, status__in=OPEN_STATUSES).count() == 1
+
+    # Once the other ticket is resolved, the same reopen goes through.
+    resolving.ticket_resolve(ticket=fresh, by=world.agent_a, code="unreachable")
+    lifecycle.ticket_reopen(ticket=old, by=world.agent_a, reason="again")
+    assert Ticket.objects.get(pk=old.pk).status == "in_progress"

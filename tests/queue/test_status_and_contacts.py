@@ -40,6 +40,8 @@ def test_first_contact_moves_new_to_in_progress_and_meets_the_clock(world):
         (["in_progress", "waiting_on_customer", "in_progress"], True),
         (["waiting_on_customer", "in_progress"], True),
         (["in_progress", "new"], False),
+        (["waiting_on_customer", "closed"], False),  # closed only from resolved
+        (["in_progress", "closed"], False),
         (["resolved"], False),  # resolving has its own action
         (["closed"], False),
     ],
@@ -155,10 +157,17 @@ NOW = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)
 
 
 @pytest.mark.parametrize(
-    "zone,open_now,local_hour",
-    [("Europe/Moscow", True, 13), ("Asia/Tokyo", True, 19), ("America/Los_Angeles", False, 2)],
+    "zone,open_now,local_hour,next_open_utc",
+    [
+        ("Europe/Moscow", True, 13, NOW),  # open: the next opening is now
+        ("Asia/Tokyo", True, 19, NOW),
+        # 02:00 PST: opens at 09:00 the same local day = 17:00 UTC
+        ("America/Los_Angeles", False, 2, dt.datetime(2026, 11, 24, 17, 0, tzinfo=dt.UTC)),
+        # 22:00 in Kamchatka (UTC+12): closed until 09:00 next morning = 21:00 UTC today
+        ("Asia/Kamchatka", False, 22, dt.datetime(2026, 11, 24, 21, 0, tzinfo=dt.UTC)),
+    ],
 )
-def test_contact_window_in_customer_time(world, zone, open_now, local_hour):
+def test_contact_window_in_customer_time(world, zone, open_now, local_hour, next_open_utc):
     from tickets.selectors import customer_contact_window
 
     ticket = open_ticket(world, time_zone=zone)
@@ -166,8 +175,7 @@ def test_contact_window_in_customer_time(world, zone, open_now, local_hour):
     assert window["open_now"] is open_now
     assert dt.datetime.fromisoformat(window["local_time"]).hour == local_hour
     assert (window["window_start"], window["window_end"]) == ("09:00", "21:00")
-    next_open = dt.datetime.fromisoformat(window["next_open_at"])
-    assert next_open >= NOW
+    assert dt.datetime.fromisoformat(window["next_open_at"]) == next_open_utc
 
 
 def test_callback_outside_the_window_is_refused_naming_it(world, api):

@@ -5,6 +5,7 @@ another segment or deleted, once a refresh has run (and for new answers, before)
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import random
 import threading
@@ -23,6 +24,7 @@ from reports.selectors import Period, nps_report, nps_report_live
 from reports.services import nps_rollup_rebuild, nps_rollup_refresh
 from surveys.models import Customer, Response
 from tests import factories
+from tests.threads import join_all, start_all, wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -349,16 +351,22 @@ def test_answers_deleted_in_the_admin_leave_the_rollup_at_the_next_refresh(
     assert f"NPS rollup up to answer #{state.response_id_mark}" in page.content.decode()
 
 
-def test_beat_tasks_run_the_services(surveys):
-    from reports import tasks
+def test_tasks_registered_under_the_scheduled_names_run_the_services(surveys):
+    """Calls the Celery tasks found by the names beat's rows use (periodic_tasks_setup);
+    that beat fires them on time is shown by the worker tests in tests/sla."""
+    from celery import current_app
 
+    import reports.tasks  # noqa: F401 - registers the tasks
+    from tickets.periodic import NPS_REBUILD_TASK, NPS_REFRESH_TASK
+
+    refresh, rebuild = current_app.tasks[NPS_REFRESH_TASK], current_app.tasks[NPS_REBUILD_TASK]
     customers = customers_make(2)
     with time_machine.travel(T0 - dt.timedelta(hours=1), tick=False):
         answers_bulk(random.Random(8), surveys, customers, 10, around=T0, days=3)
     with time_machine.travel(T0, tick=False):
-        assert "rebuilt" in tasks.nps_rollup_refresh()
-        assert "0 days recounted" in tasks.nps_rollup_refresh()
-        assert "rebuilt" in tasks.nps_rollup_rebuild()
+        assert "rebuilt" in refresh()
+        assert "0 days recounted" in refresh()
+        assert "rebuilt" in rebuild()
     assert sum(r[-1] for r in rollup_rows()) == 10
 
 
@@ -481,11 +489,7 @@ def test_concurrent_refreshes_and_rebuilds_count_every_answer_once():
         jobs = [nps_rollup_refresh, nps_rollup_refresh, nps_rollup_refresh]
         if round_ % 2:
             jobs.append(nps_rollup_rebuild)
-        threads = [threading.Thread(target=run, args=(job, at)) for job in jobs]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(30)
+        join_all(start_all([functools.partial(run, job, at) for job in jobs]), timeout=60)
         assert not errors
         state = ResponseRollupState.objects.get()
         assert state.response_id_mark == Response.objects.latest("pk").pk
@@ -495,6 +499,16 @@ def test_concurrent_refreshes_and_rebuilds_count_every_answer_once():
     # How many refreshes found the row locked (and skipped) depends on thread timing; that
     # a refresh skips is asserted deterministically in the next test.
     assert results and all(r is None or r.mark for r in results)
+
+
+def lock_waiters() -> int:
+    """Sessions of this database that PostgreSQL reports as waiting for a lock."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchone()[0]
 
 
 @pytest.mark.postgres
@@ -511,8 +525,7 @@ def test_a_refresh_does_not_wait_for_one_running_and_a_rebuild_does():
             release.wait(10)
         connection.close()
 
-    holder = threading.Thread(target=hold)
-    holder.start()
+    (holder,) = start_all([hold])
     assert locked.wait(10)
     try:
         assert nps_rollup_refresh(now=T0) is None
@@ -522,12 +535,12 @@ def test_a_refresh_does_not_wait_for_one_running_and_a_rebuild_does():
             rebuilt.append(nps_rollup_rebuild(now=T0))
             connection.close()
 
-        waiter = threading.Thread(target=rebuild)
-        waiter.start()
-        waiter.join(0.5)
-        assert rebuilt == []  # waiting for the lock
+        (waiter,) = start_all([rebuild])
+        # PostgreSQL says the rebuild is blocked on a lock: it waits instead of skipping.
+        wait_for(lock_waiters, 10, "the rebuild to wait for the lock")
+        assert rebuilt == []
     finally:
         release.set()
-        holder.join(10)
-    waiter.join(10)
+        join_all([holder], timeout=10)
+    join_all([waiter], timeout=10)
     assert rebuilt and rebuilt[0].rebuilt

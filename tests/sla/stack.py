@@ -206,6 +206,31 @@ class CeleryStack:
             timeout=120,
         )
 
+    def worker_log(self) -> str:
+        return "".join(
+            path.read_text(errors="replace") for path in sorted(self.log_dir.glob("worker*.log"))
+        )
+
+    def task_runs(self, task: str) -> int:
+        """How many times the workers finished `task` (their INFO log says so)."""
+        return sum(
+            1
+            for line in self.worker_log().splitlines()
+            if f"Task {task}[" in line and " succeeded " in line
+        )
+
+    def broker_complaints(self) -> int:
+        """Lines where a worker says it lost or cannot reach the broker."""
+        log = self.worker_log()
+        return log.count("Connection to broker lost") + log.count("Cannot connect to")
+
+    def broker_idle(self, redis_url: str) -> bool:
+        """No message waiting in the default queue and none taken but unacknowledged."""
+        import redis
+
+        client = redis.Redis.from_url(redis_url, socket_connect_timeout=1)
+        return client.llen("celery") == 0 and client.hlen("unacked") == 0
+
     def logs(self) -> str:
         return "\n".join(
             f"--- {p.name}\n{p.read_text()[-3000:]}" for p in sorted(self.log_dir.glob("*.log"))

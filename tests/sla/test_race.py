@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 
 import pytest
@@ -14,6 +15,7 @@ from sla.models import SlaClock
 from sla.sweep import sla_sweep
 from tests import factories
 from tests.sla.factories import policy_make, ticket_open
+from tests.threads import join_all, start_all
 from tickets.models import Team, TicketEvent
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -34,11 +36,7 @@ def run_in_threads(count: int, work) -> list:
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    join_all(start_all([functools.partial(target, i) for i in range(count)]), timeout=120)
     assert not errors, errors
     return results
 

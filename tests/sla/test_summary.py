@@ -24,6 +24,7 @@ from sla import recalculate as sla_recalculate_module
 from sla.models import EscalationLevel, SlaClock
 from sla.sweep import sla_sweep
 from tests.sla.factories import ticket_open
+from tests.threads import join_all, start_all
 from tickets.models import Ticket
 from tickets.queries import sla_state_q
 from tickets.selectors import ticket_queue
@@ -328,8 +329,7 @@ def test_sweep_never_waits_for_a_ticket_an_agent_holds(survey, source, team, pol
         finally:
             connection.close()
 
-    thread = threading.Thread(target=agent_action)
-    thread.start()
+    (thread,) = start_all([agent_action])
     assert held.wait(10)
     try:
         with connection.cursor() as cursor:
@@ -337,7 +337,7 @@ def test_sweep_never_waits_for_a_ticket_an_agent_holds(survey, source, team, pol
         result = sla_sweep(now=T0 + 45 * MIN)
     finally:
         release.set()
-        thread.join(30)
+        join_all([thread], timeout=30)
         with connection.cursor() as cursor:
             cursor.execute("RESET lock_timeout")
     assert result.warnings == 1

@@ -75,8 +75,8 @@ def test_emails_use_the_recipients_language_and_time_zone(survey, source, team, 
     to_manager = Delivery.objects.get(topic="sla.breached", recipient="manager@example.com")
     # Due 13:00 Moscow: the English-speaking agent in Moscow, the Russian-speaking
     # manager in Yekaterinburg (15:00 there), each in their own date format.
-    assert "Nov. 24, 2026, 1 p.m. (Europe/Moscow)" in to_agent.payload["subject"]
-    assert "24 ноября 2026 г. 15:00 (Asia/Yekaterinburg)" in to_manager.payload["subject"]
+    assert "24/11/2026 13:00 (Europe/Moscow)" in to_agent.payload["subject"]
+    assert "24.11.2026 15:00 (Asia/Yekaterinburg)" in to_manager.payload["subject"]
     assert to_agent.payload["data"]["sla"]["state"] == "breached"
 
 
@@ -213,9 +213,10 @@ def test_setup_periodic_tasks_is_idempotent(db, settings):
         "reports.nps_rollup_refresh": 60,
         "reports.nps_rollup_rebuild": "3:30",
         "intake.pending_fetches_run": 60,
+        "intake.import_jobs_resume": 60,
     }
     call_command("setup_periodic_tasks", "--sla-interval", "5", stdout=io.StringIO())
     assert PeriodicTask.objects.get(task="sla.sweep").interval.every == 5
-    assert PeriodicTask.objects.count() == 7
+    assert PeriodicTask.objects.count() == 8
     assert IntervalSchedule.objects.filter(every=30).count() == 1
     assert CrontabSchedule.objects.count() == 1

@@ -177,4 +177,4 @@ def test_a_plain_migrate_on_a_fresh_database_installs_the_defaults(tmp_path):
     out = subprocess.run(
         [*manage, "shell", "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
     )
-    assert out.stdout.split()[-2:] == ["1", "7"], out.stderr
+    assert out.stdout.split()[-2:] == ["1", "8"], out.stderr

@@ -100,6 +100,19 @@ def test_status_change_and_invalid_transition(agent_client, desk):
     assert act(agent_client, ticket, "status", {"status": "waiting_on_customer"}).status_code == 302
     ticket.refresh_from_db()
     assert ticket.status == Status.WAITING_ON_CUSTOMER
+    # An invalid transition: a resolved ticket cannot be put to waiting (reopen it first).
+    from tickets.models import ResolutionCode
+
+    code = ResolutionCode.objects.get(code="unreachable")
+    assert act(agent_client, ticket, "resolve", {"code": code.pk}).status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status == Status.RESOLVED
+    events = ticket.events.count()
+    refused = act(agent_client, ticket, "status", {"status": "waiting_on_customer"})
+    assert 400 <= refused.status_code < 500
+    ticket.refresh_from_db()
+    assert ticket.status == Status.RESOLVED
+    assert ticket.events.count() == events
 
 
 def test_reopen_after_resolution(agent_client, desk):
@@ -160,5 +173,18 @@ def test_manager_bulk_reassigns(manager_client, desk):
 
 
 def test_bulk_reassign_is_for_managers(agent_client, desk):
-    response = agent_client.post(reverse("bulk-assign"), {"tickets": [desk.tickets[0].pk]})
+    from tickets.models import Ticket
+
+    ticket = desk.tickets[0]
+    before = Ticket.objects.get(pk=ticket.pk)
+    response = agent_client.post(
+        reverse("bulk-assign"), {"tickets": [ticket.pk], "assignee": desk.manager.pk}
+    )
     assert response.status_code == 403
+    after = Ticket.objects.get(pk=ticket.pk)
+    assert (after.assignee_id, after.team_id, after.updated_at) == (
+        before.assignee_id,
+        before.team_id,
+        before.updated_at,
+    )
+    assert after.events.count() == before.events.count()

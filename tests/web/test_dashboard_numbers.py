@@ -196,9 +196,12 @@ def expected(team_ids, survey, segment, start):
             row[2] += clock_breached(c, NOW)
     out["agents"] = agents
     causes = {}
-    for r in Resolution.objects.select_related("root_cause"):
+    for r in Resolution.objects.select_related("root_cause__parent"):
         if r.ticket_id in ids and r.resolved_at >= start:
-            key = r.root_cause.name if r.root_cause else None
+            cause = r.root_cause
+            key = "" if cause is None else cause.name
+            if cause is not None and cause.parent is not None:
+                key = f"{cause.parent.name} → {cause.name}"
             causes[key] = causes.get(key, 0) + 1
     out["pareto"] = causes
     out["recovery"] = (
@@ -240,6 +243,10 @@ def test_dashboard_numbers_match_a_count_over_the_rows(scope, settings):
     assert got_agents == want["agents"]
     assert d["pareto"]["total"] == sum(want["pareto"].values())
     assert sorted(i["n"] for i in d["pareto"]["items"]) == sorted(want["pareto"].values())
+    assert len(want["pareto"]) <= 12  # all of them fit in the chart, so compare by name
+    assert {i["cause"]: i["n"] for i in d["pareto"]["items"]} == want["pareto"]
+    counts = [i["n"] for i in d["pareto"]["items"]]
+    assert counts == sorted(counts, reverse=True)
     assert (d["recovery"]["recovered"], d["recovery"]["rerated"]) == want["recovery"]
 
 
@@ -267,7 +274,18 @@ def test_reports_api_gives_the_dashboards_numbers(api, settings):
         nps = api.get("/api/v1/reports/nps/", {"start": start.isoformat()}).json()
     assert sla["tickets_opened"] > 5
     assert sla == d["sla"]
-    assert nps["overall"] == d["nps"]["overall"]
+    # the NPS tile follows the team filter (its scope says so); unfiltered it is the API's
+    assert d["nps_scope"]["kind"] == "team"
+    every = dashboard_data(
+        teams=teams_managed_by(manager),
+        team=None,
+        survey=None,
+        segment=None,
+        period=Period(start=start),
+        now=NOW,
+    )
+    assert every["nps_scope"]["kind"] == "all_teams"
+    assert nps["overall"] == every["nps"]["overall"]
     assert [row["period_start"] for row in nps["series"]] == [
-        row["period_start"].isoformat() for row in d["nps"]["series"]
+        row["period_start"].isoformat() for row in every["nps"]["series"]
     ]

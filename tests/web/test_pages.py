@@ -1,4 +1,5 @@
 import csv
+import datetime as dt
 import io
 
 import pytest
@@ -31,6 +32,8 @@ def test_login_with_password_then_logout(client, desk):
 
 
 def test_password_change_page(agent_client):
+    from django.test import Client
+
     assert agent_client.get(reverse("password_change")).status_code == 200
     response = agent_client.post(
         reverse("password_change"),
@@ -41,6 +44,17 @@ def test_password_change_page(agent_client):
         },
     )
     assert response.status_code == 302
+    agent = response.wsgi_request.user
+    agent.refresh_from_db()
+    assert agent.check_password("an0ther-Secret!")
+    assert not agent.check_password("pass-Word-123")
+    fresh = Client()  # a new browser: sign in from scratch
+    old = fresh.post(reverse("login"), {"username": agent.username, "password": "pass-Word-123"})
+    assert old.status_code == 200  # the form again: the old password no longer works
+    assert fresh.get("/queue/mine/").status_code == 302
+    new = fresh.post(reverse("login"), {"username": agent.username, "password": "an0ther-Secret!"})
+    assert new.status_code == 302
+    assert fresh.get("/queue/mine/").status_code == 200
 
 
 def test_my_queue_lists_own_tickets_nearest_deadline_first(agent_client, desk):
@@ -90,14 +104,36 @@ def test_ticket_page_shows_answer_customer_and_clocks(agent_client, desk):
     assert ticket.customer.email in html
     assert "First contact" in html and "Resolution" in html
     assert "Log a contact attempt" in html
-    assert html.index(ticket.origin_response.comment) < html.index("Previous answers")
+    # what the agent acts on comes first (a phone shows the page in this order): customer
+    # with tap-to-call, the SLA clocks, then the actions; the answer and timeline follow
+    order = ['href="tel:', 'id="h-sla"', 'id="act-contact"', ticket.origin_response.comment]
+    positions = [html.index(marker) for marker in order]
+    assert positions == sorted(positions)
 
 
 def test_ticket_deadlines_in_viewers_time_zone(agent_client, desk):
+    import zoneinfo
+
+    from django.utils import formats, translation
+
+    from sla.models import SlaClock
+
     desk.agent.time_zone = "Asia/Tokyo"
+    desk.agent.language = "en"
     desk.agent.save()
-    html = agent_client.get(f"/tickets/{desk.tickets[0].pk}/").content.decode()
+    ticket = desk.tickets[0]
+    html = agent_client.get(f"/tickets/{ticket.pk}/").content.decode()
     assert "Asia/Tokyo" in html
+    clocks = list(SlaClock.objects.filter(ticket=ticket, due_at__isnull=False))
+    assert clocks
+    tokyo = zoneinfo.ZoneInfo("Asia/Tokyo")
+    with translation.override("en"):
+        for clock in clocks:
+            local = formats.date_format(clock.due_at.astimezone(tokyo), "SHORT_DATETIME_FORMAT")
+            in_utc = formats.date_format(clock.due_at.astimezone(dt.UTC), "SHORT_DATETIME_FORMAT")
+            assert local != in_utc  # nine hours apart, so the text tells them apart
+            assert f"Due {local} (Asia/Tokyo)" in html, local
+            assert f"Due {in_utc} (" not in html
 
 
 def test_tickets_csv_has_bom_and_iso_dates(manager_client, desk):
@@ -142,6 +178,8 @@ def test_language_switch_is_remembered_on_profile(agent_client, desk):
     html = agent_client.get("/queue/mine/").content.decode()
     assert 'lang="ru"' in html
     assert agent_client.post(reverse("language"), {"language": "xx"}).status_code == 400
+    desk.agent.refresh_from_db()
+    assert desk.agent.language == "ru"  # the bad value was not saved over the good one
 
 
 def _count(client, url):

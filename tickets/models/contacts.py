@@ -55,4 +55,56 @@ class ContactAttempt(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_channel_display()}: {self.get_outcome_display()}"
+        return f"{self.get_channel_display()}: {self.outcome_label()}"
+
+    def outcome_label(self) -> str:
+        """The outcome in the channel's own words (an email is 'Replied', not 'Reached')."""
+        for code, label in OUTCOMES_BY_CHANNEL.get(self.channel, ()):
+            if code == self.outcome:
+                return str(label)
+        return str(self.get_outcome_display())
+
+
+# What each outcome code is called on each channel: the codes are the contract's, the words
+# the channel's own (nobody "reaches" a customer by email; they reply). An outcome missing
+# from a channel's list cannot be recorded on it (a voicemail is not left by email).
+_O = ContactAttempt.Outcome
+OUTCOMES_BY_CHANNEL: dict[str, list[tuple[str, str]]] = {
+    ContactChannel.PHONE: [
+        (_O.REACHED, _("Reached")),
+        (_O.NO_ANSWER, _("No answer")),
+        (_O.VOICEMAIL, _("Left a voicemail")),
+        (_O.WRONG_NUMBER, _("Wrong number")),
+        (_O.CALLBACK_REQUESTED, _("Asked to call back")),
+        (_O.DECLINED, _("Declined to talk")),
+    ],
+    ContactChannel.EMAIL: [
+        (_O.REACHED, _("Replied")),
+        (_O.NO_ANSWER, _("No reply")),
+        (_O.WRONG_NUMBER, _("Bounced: wrong address")),
+        (_O.CALLBACK_REQUESTED, _("Asked to be called")),
+        (_O.DECLINED, _("Replied: declined")),
+    ],
+    ContactChannel.SMS: [
+        (_O.REACHED, _("Replied")),
+        (_O.NO_ANSWER, _("No reply")),
+        (_O.WRONG_NUMBER, _("Wrong number")),
+        (_O.CALLBACK_REQUESTED, _("Asked to be called")),
+        (_O.DECLINED, _("Replied: declined")),
+    ],
+    ContactChannel.MESSENGER: [
+        (_O.REACHED, _("Replied")),
+        (_O.NO_ANSWER, _("No reply")),
+        (_O.WRONG_NUMBER, _("Wrong contact")),
+        (_O.CALLBACK_REQUESTED, _("Asked to be called")),
+        (_O.DECLINED, _("Replied: declined")),
+    ],
+    ContactChannel.MEETING: [
+        (_O.REACHED, _("Met in person")),
+        (_O.NO_ANSWER, _("Did not come")),
+        (_O.CALLBACK_REQUESTED, _("Asked to call back")),
+        (_O.DECLINED, _("Declined to talk")),
+    ],
+    ContactChannel.OTHER: list(_O.choices),
+}
+del _O

@@ -23,6 +23,7 @@ class TicketEvent(models.Model):
         SLA_WARNING = "sla_warning", _("SLA at risk")
         SLA_BREACHED = "sla_breached", _("SLA breached")
         SLA_MET = "sla_met", _("SLA met")
+        SLA_BREACH_WITHDRAWN = "sla_breach_withdrawn", _("SLA breach withdrawn")
         ESCALATED = "escalated", _("Escalated")
         RERATE_INVITED = "rerate_invited", _("Invited to rate again")
         RERATED = "rerated", _("Customer rated again")
@@ -49,6 +50,37 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
+
+    def breach_withdrawn_text(self) -> str:
+        """For SLA_BREACH_WITHDRAWN: the sentence the timeline shows, times in the active
+        (viewer's) time zone, e.g. "First contact at 02:56 was logged after the deadline
+        (06:30): met on time, breach withdrawn." Empty for other kinds."""
+        if self.kind != self.Kind.SLA_BREACH_WITHDRAWN:
+            return ""
+        from django.utils import timezone
+        from django.utils.dateparse import parse_datetime
+
+        done = parse_datetime(self.data.get("done_at") or "")
+        due = parse_datetime(self.data.get("due_at") or "")
+        if done is None or due is None:
+            return ""
+        text = {
+            "first_contact": _(
+                "First contact at %(done)s was logged after the deadline (%(due)s): "
+                "met on time, breach withdrawn."
+            ),
+            "resolution": _(
+                "Resolution at %(done)s was logged after the deadline (%(due)s): "
+                "met on time, breach withdrawn."
+            ),
+        }.get(self.data.get("clock"), "")
+        if not text:
+            return ""
+
+        def hhmm(moment) -> str:
+            return timezone.localtime(moment).strftime("%H:%M")
+
+        return text % {"done": hhmm(done), "due": hhmm(due)}
 
     def save(self, *args, **kwargs):
         if self.pk is not None and not kwargs.get("force_insert"):

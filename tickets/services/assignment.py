@@ -67,13 +67,21 @@ def ticket_assign(
 ) -> Ticket:
     """Reassigns (assignee None = back to the team queue), optionally to another team.
 
-    Agents hand tickets to colleagues of the same team; managers move them between the
-    teams they manage; admins anywhere. The assignee must be an agent (or the manager)
+    An agent changes the assignment of an unassigned ticket of their team or of one they
+    hold (taking it, handing it to a colleague, or back to the queue); a ticket a colleague
+    holds is refused with 409 naming the holder, as a claim is, so simultaneous "assign to
+    me" cannot silently overwrite each other. Managers reassign within and move between
+    the teams they manage; admins anywhere. The assignee must be an agent (or the manager)
     of the target team.
     """
     now = now or timezone.now()
     locked = ticket_locked(ticket)
     ticket_require_open(locked)
+    held_by_colleague = by is not None and locked.assignee_id not in (None, by.pk)
+    if held_by_colleague and not user_can_manage(by, locked.team):
+        new_id = assignee.pk if assignee is not None else None
+        if not (new_id == locked.assignee_id and (team is None or team.pk == locked.team_id)):
+            raise TicketAlreadyClaimed(locked.assignee)
     target_team = team or locked.team
     if target_team.pk != locked.team_id:
         if not (user_can_manage(by, locked.team) and user_can_manage(by, target_team)):

@@ -21,6 +21,7 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
+from tickets.models.contacts import OUTCOMES_BY_CHANNEL
 from tickets.selectors import contact_window_allows
 from tickets.services.lifecycle import status_move, ticket_locked, ticket_require_open, ticket_sync
 
@@ -52,7 +53,8 @@ def contact_attempt_log(
     idempotency_key: str | None = None,
     now: dt.datetime | None = None,
 ) -> ContactAttempt:
-    """Records one try to reach the customer. The first meets the first-contact clock and
+    """Records one try to reach the customer. The first (under a "reached customer" policy:
+    the first that reached them) meets the first-contact clock, by when it happened; any
     starts the work (new → in_progress). More than three tries on one customer within
     24 hours are recorded but flagged. The same idempotency key records once."""
     now = now or timezone.now()
@@ -65,8 +67,17 @@ def contact_attempt_log(
             return existing
     if locked.status == Status.CLOSED:
         ticket_require_open(locked)
+    if not outcome:
+        raise TicketActionError(_("Choose the outcome of the attempt."), field="outcome")
     choice_check(channel, ContactChannel, "channel")
     choice_check(outcome, ContactAttempt.Outcome, "outcome")
+    offered = [code for code, _label in OUTCOMES_BY_CHANNEL.get(channel, ())]
+    if outcome not in offered:
+        raise TicketActionError(
+            _("Outcome '%(value)s' does not apply to %(channel)s; expected one of: %(choices)s.")
+            % {"value": outcome, "channel": channel, "choices": ", ".join(offered)},
+            field="outcome",
+        )
     occurred_at = occurred_at or now
     if occurred_at > now + dt.timedelta(seconds=60):
         raise TicketActionError(_("The contact time cannot be in the future."), field="occurred_at")
@@ -133,10 +144,13 @@ def contact_attempt_log(
             at=now,
         )
     fields = ["updated_at"]
-    if locked.first_contacted_at is None:
-        locked.first_contacted_at = occurred_at
-        fields.append("first_contacted_at")
-        sla_clocks.clock_meet(locked, "first_contact", occurred_at)
+    # Under a "reached customer" policy a failed attempt is not a first contact: the
+    # clock keeps running and the reports' time to first contact waits too.
+    if sla_clocks.contact_meets_first_contact(locked.sla_policy, outcome):
+        if locked.first_contacted_at is None or occurred_at < locked.first_contacted_at:
+            locked.first_contacted_at = occurred_at
+            fields.append("first_contacted_at")
+        sla_clocks.clock_meet(locked, "first_contact", occurred_at, now=now)
     if locked.status == Status.NEW:
         status_move(locked, Status.IN_PROGRESS, by=by, now=now, data={"reason": "first_contact"})
         fields.append("status")

@@ -104,6 +104,24 @@ def _root_cause(cause) -> RootCause | None:
     return found
 
 
+def _resolved_at_check(ticket: Ticket, resolved_at: dt.datetime | None, now: dt.datetime):
+    """A backdated resolution lies between the ticket's (re)opening (the start of its
+    resolution clock) and now."""
+    if resolved_at is None:
+        return now
+    if resolved_at > now + dt.timedelta(seconds=60):
+        raise TicketActionError(
+            _("The resolution time cannot be in the future."), field="resolved_at"
+        )
+    clock = ticket.clocks.filter(kind="resolution").only("started_at").first()
+    opened = clock.started_at if clock is not None else ticket.created_at
+    if resolved_at < opened:
+        raise TicketActionError(
+            _("The resolution time is before the ticket was opened."), field="resolved_at"
+        )
+    return min(resolved_at, now)
+
+
 @transaction.atomic
 def ticket_resolve(
     *,
@@ -113,14 +131,19 @@ def ticket_resolve(
     root_cause=None,
     note: str = "",
     goodwill: dict | None = None,
+    resolved_at: dt.datetime | None = None,
     now: dt.datetime | None = None,
 ) -> Resolution:
     """Closes the work with a cause. Needs a contact attempt unless the code says the
-    customer could not be reached. Invites the customer to rate again."""
+    customer could not be reached. Invites the customer to rate again.
+
+    resolved_at (default now) is when the work was done, for a resolution logged later:
+    the resolution clock follows it (on time stays on time, see sla.clocks.clock_meet)."""
 
     now = now or timezone.now()
     locked = ticket_locked(ticket)
     ticket_require_open(locked)
+    resolved_at = _resolved_at_check(locked, resolved_at, now)
     code = _resolution_code(code)
     cause = _root_cause(root_cause)
     cleaned = goodwill_clean(goodwill)
@@ -141,13 +164,13 @@ def ticket_resolve(
         goodwill_amount=cleaned["amount"] if cleaned else None,
         goodwill_currency=cleaned["currency"] if cleaned else "",
         resolved_by=by,
-        resolved_at=now,
+        resolved_at=resolved_at,
     )
     previous = locked.status
     if previous == Status.WAITING_ON_CUSTOMER:
         sla_clocks.clocks_resume(locked, now)
     locked.status = Status.RESOLVED
-    locked.resolved_at = now
+    locked.resolved_at = resolved_at
     locked.save(update_fields=["status", "resolved_at", "updated_at"])
     event_record(
         ticket=locked,
@@ -170,7 +193,7 @@ def ticket_resolve(
         },
         at=now,
     )
-    sla_clocks.clock_meet(locked, "resolution", now)
+    sla_clocks.clock_meet(locked, "resolution", resolved_at, now=now)
     rerate.rerate_invite(ticket=locked, resolution=resolution, now=now)
     ticket_sync(ticket, locked)
     return resolution

@@ -11,7 +11,18 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from feedback_desk.datetimes import moment_format
+from sla.badges import clock_badge_data, ticket_badge_data
+
 register = template.Library()
+
+
+@register.filter
+def moment(value, kind: str = "") -> str:
+    """The one way a page shows a date-time: `{{ x|moment }}`, `{{ x|moment:"date" }}`."""
+    return moment_format(
+        value, kind="SHORT_DATE_FORMAT" if kind == "date" else "SHORT_DATETIME_FORMAT"
+    )
 
 
 @register.filter
@@ -59,6 +70,10 @@ def sla_badge(due_at=None, warn_at=None, paused=False, now=None, kind=""):
 @register.inclusion_tag("web/_sla_badge.html")
 def clock_badge(clock, now=None):
     now = now or timezone.now()
+    return {**_clock_badge(clock, now), "badge": clock_badge_data(clock, now)}
+
+
+def _clock_badge(clock, now):
     if clock.met_at:
         state = "late" if clock.breached_at or clock.met_at > clock.due_at else "met"
         return {"state": state, "left": None, "due_at": clock.due_at, "met_at": clock.met_at}
@@ -75,15 +90,17 @@ def clock_badge(clock, now=None):
 
 @register.inclusion_tag("web/_sla_badge.html")
 def ticket_badge(ticket, now=None):
-    """The badge of the ticket's nearest open deadline (prefetched clocks, no query)."""
+    """The badge of the ticket's nearest open deadline, naming its clock (no query)."""
     from web.selectors import nearest_clock
 
     clock = nearest_clock(ticket)
     if clock == "paused":
-        return {"state": "paused", "left": None, "due_at": None}
+        badge = ticket_badge_data(list(ticket.clocks.all()), now or timezone.now())
+        return {"state": "paused", "left": None, "due_at": None, "badge": badge}
     if clock is None:
-        return {"state": "none", "left": None, "due_at": None}
-    return clock_badge(clock, now)
+        return {"state": "none", "left": None, "due_at": None, "badge": None}
+    # which clock, as Zendesk and Zammad views say it: "First contact: overdue 2 h"
+    return {**clock_badge(clock, now), "kind": clock.get_kind_display()}
 
 
 @register.simple_tag
@@ -99,6 +116,27 @@ def taxonomy(obj) -> str:
     from web.forms import taxonomy_label
 
     return taxonomy_label(obj)
+
+
+@register.filter
+def tel(phone) -> str:
+    """A phone number as a tel: link wants it: digits and a leading plus."""
+    digits = "".join(ch for ch in str(phone or "") if ch.isdigit())
+    return f"+{digits}" if str(phone or "").strip().startswith("+") else digits
+
+
+@register.filter
+def segment(code) -> str:
+    from web.labels import segment_label
+
+    return segment_label(code or "")
+
+
+@register.filter
+def answer_channel(code) -> str:
+    from web.labels import answer_channel_label
+
+    return answer_channel_label(code or "")
 
 
 @register.filter
@@ -146,70 +184,129 @@ def _num(value) -> str:
     return formats.number_format(value, use_l10n=True) if value is not None else "—"
 
 
+def _week_ticks(series, step: float, height: int) -> list:
+    n = len(series)
+    return [
+        format_html(
+            '<text class="tick" x="{:.1f}" y="{}" text-anchor="middle">{}</text>',
+            PAD + i * step + step / 2,
+            height - 8,
+            moment_format(series[i]["period_start"], kind="SHORT_DATE_FORMAT"),
+        )
+        for i in sorted({0, n // 2, n - 1})
+    ]
+
+
 @register.simple_tag
 def nps_chart(series, title=""):
-    """Stacked weekly bars (detractors/passives/promoters share) with the NPS as a line."""
+    """NPS by week as a line on its own −100…100 axis, each week's value written beside it."""
     if not series:
         return format_html('<p class="empty">{}</p>', _("No answers in this period."))
     n = len(series)
     step = (W - 2 * PAD) / n
-    bar = max(step * 0.7, 2)
     inner = H - 2 * PAD
     parts = []
-    points = []
-    for i, row in enumerate(series):
-        total = row["responses"] or 1
-        x = PAD + i * step + (step - bar) / 2
-        y = H - PAD
-        for key, cls in (("detractors", "bad"), ("passives", "mid"), ("promoters", "good")):
-            h = inner * row[key] / total
-            y -= h
-            parts.append(
-                format_html(
-                    '<rect class="{}" x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}">'
-                    "<title>{}: {}</title></rect>",
-                    cls,
-                    x,
-                    y,
-                    bar,
-                    h,
-                    row["period_start"],
-                    row[key],
-                )
+    for value in (100, 50, 0, -50, -100):
+        y = PAD + inner * (100 - value) / 200
+        parts.append(
+            format_html(
+                '<line class="{}" x1="{}" x2="{}" y1="{:.1f}" y2="{:.1f}" />'
+                '<text class="tick" x="{}" y="{:.1f}" text-anchor="end">{}</text>',
+                "axis zero" if value == 0 else "grid",
+                PAD,
+                W - PAD,
+                y,
+                y,
+                PAD - 4,
+                y + 4,
+                _num(value),
             )
-        if row["nps"] is not None:
-            py = PAD + inner * (100 - row["nps"]) / 200
-            points.append((x + bar / 2, py, row))
+        )
+    points = [
+        (PAD + i * step + step / 2, PAD + inner * (100 - row["nps"]) / 200, row)
+        for i, row in enumerate(series)
+        if row["nps"] is not None
+    ]
     line = " ".join(f"{x:.1f},{y:.1f}" for x, y, _r in points)
     parts.append(format_html('<polyline class="nps-line" points="{}" />', line))
     for x, y, row in points:
         parts.append(
             format_html(
-                '<circle class="nps-dot" cx="{:.1f}" cy="{:.1f}" r="3">'
-                "<title>NPS {}</title></circle>",
+                '<circle class="nps-dot" cx="{:.1f}" cy="{:.1f}" r="3.5">'
+                "<title>{}: NPS {}</title></circle>"
+                '<text class="val" x="{:.1f}" y="{:.1f}" text-anchor="middle">{}</text>',
                 x,
                 y,
-                _num(row["nps"]),
+                moment_format(row["period_start"], kind="SHORT_DATE_FORMAT"),
+                _num(round(row["nps"])),
+                x,
+                y - 7 if row["nps"] < 85 else y + 15,
+                _num(round(row["nps"])),
             )
         )
-    mid = PAD + inner / 2
-    parts.append(
-        format_html('<line class="axis" x1="{}" x2="{}" y1="{}" y2="{}" />', PAD, W - PAD, mid, mid)
-    )
-    for value in (100, 0, -100):
-        y = PAD + inner * (100 - value) / 200
-        parts.append(format_html('<text class="tick" x="4" y="{:.1f}">{}</text>', y + 4, value))
-    if series:
-        for i in sorted({0, n // 2, n - 1}):
+    parts.extend(_week_ticks(series, step, H))
+    return _svg(mark_safe("".join(parts)), title or _("NPS by week"))
+
+
+@register.simple_tag
+def nps_shares_chart(series, title=""):
+    """Promoters, passives and detractors as shares of each week's answers, on 0–100 %."""
+    if not series:
+        return ""
+    n = len(series)
+    step = (W - 2 * PAD) / n
+    bar = max(step * 0.7, 2)
+    inner = H - 2 * PAD
+    parts = []
+    for value in (0, 50, 100):
+        y = H - PAD - inner * value / 100
+        parts.append(
+            format_html(
+                '<line class="grid" x1="{}" x2="{}" y1="{:.1f}" y2="{:.1f}" />'
+                '<text class="tick" x="{}" y="{:.1f}" text-anchor="end">{} %</text>',
+                PAD,
+                W - PAD,
+                y,
+                y,
+                PAD - 4,
+                y + 4,
+                value,
+            )
+        )
+    names = {"detractors": _("Detractors"), "passives": _("Passives"), "promoters": _("Promoters")}
+    for i, row in enumerate(series):
+        total = row["responses"] or 0
+        x = PAD + i * step + (step - bar) / 2
+        y = H - PAD
+        for key, cls in (("detractors", "bad"), ("passives", "mid"), ("promoters", "good")):
+            share = 100 * row[key] / total if total else 0
+            h = inner * share / 100
+            y -= h
             parts.append(
                 format_html(
-                    '<text class="tick" x="{:.1f}" y="{}" text-anchor="middle">{}</text>',
-                    PAD + i * step + step / 2,
-                    H - 10,
-                    formats.date_format(series[i]["period_start"], "SHORT_DATE_FORMAT"),
+                    '<rect class="{}" x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}">'
+                    "<title>{}: {} {} %</title></rect>",
+                    cls,
+                    x,
+                    y,
+                    bar,
+                    h,
+                    moment_format(row["period_start"], kind="SHORT_DATE_FORMAT"),
+                    names[key],
+                    _num(round(share)),
                 )
             )
-    return _svg(mark_safe("".join(parts)), title or _("NPS by week"))
+            if h >= 13 and bar >= 18:
+                parts.append(
+                    format_html(
+                        '<text class="in-bar" x="{:.1f}" y="{:.1f}" text-anchor="middle">{}</text>',
+                        x + bar / 2,
+                        y + h / 2 + 4,
+                        _num(round(share)),
+                    )
+                )
+    parts.extend(_week_ticks(series, step, H))
+    return _svg(mark_safe("".join(parts)), title or _("Answers by category: share of the week"))
 
 
 @register.simple_tag
@@ -247,41 +344,13 @@ def bar_chart(values, labels, title="", cls="bar"):
     return _svg(mark_safe("".join(parts)), title)
 
 
-@register.simple_tag
+@register.inclusion_tag("web/_pareto.html")
 def pareto_chart(items, title=""):
-    """Horizontal bars sorted by count, with the cumulative share."""
-    if not items:
-        return format_html('<p class="empty">{}</p>', _("No resolutions in this period."))
-    row_h = 24
-    height = row_h * len(items) + 10
-    label_w = 240
-    top = items[0]["n"] or 1
-    parts = []
-    for i, item in enumerate(items):
-        y = 5 + i * row_h
-        w = (W - label_w - 90) * item["n"] / top
-        parts.append(
-            format_html(
-                '<text class="label" x="{}" y="{}" text-anchor="end">{}</text>'
-                '<rect class="bar" x="{}" y="{}" width="{:.1f}" height="{}">'
-                "<title>{}: {}</title></rect>"
-                '<text class="val" x="{:.1f}" y="{}">{} · {}%</text>',
-                label_w - 6,
-                y + 16,
-                item["cause"] or _("No root cause"),
-                label_w,
-                y + 3,
-                w,
-                row_h - 6,
-                item["cause"],
-                item["n"],
-                label_w + w + 4,
-                y + 16,
-                _num(item["n"]),
-                item["cumulative"],
-            )
-        )
-    return _svg(mark_safe("".join(parts)), title, height=height)
+    """Root causes by count (HTML rows, so long names wrap instead of being clipped), each
+    with the cumulative share of all resolutions up to and including it."""
+    top = (items[0]["n"] if items else 0) or 1
+    rows = [{**item, "width": round(100 * item["n"] / top)} for item in items]
+    return {"rows": rows, "title": title}
 
 
 @register.simple_tag

@@ -12,6 +12,31 @@ from intake.spreadsheet_import import error_file, parse_map, spreadsheet_import,
 from surveys.models import IngestionSource, Survey
 
 
+class Progress:
+    """One plain line on stderr per chunk: rows done, rate and the time left."""
+
+    def __init__(self, out, total: int | None):
+        self.out = out
+        self.total = total
+        self.started = time.monotonic()
+
+    def __call__(self, summary) -> None:
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        rate = summary.rows / elapsed
+        line = _("%(rows)s rows, %(rate).0f rows/s") % {"rows": f"{summary.rows:,}", "rate": rate}
+        if self.total:
+            left = max(self.total - summary.rows, 0)
+            eta = int(left / rate) if rate else 0
+            line = _("%(rows)s of %(total)s rows (%(pct)d%%), %(rate).0f rows/s, ETA %(eta)s") % {
+                "rows": f"{summary.rows:,}",
+                "total": f"{self.total:,}",
+                "pct": min(100, 100 * summary.rows // self.total),
+                "rate": rate,
+                "eta": str(dt.timedelta(seconds=eta)),
+            }
+        self.out.write(line)
+
+
 class Command(BaseCommand):
     help = (
         "Imports survey answers from a CSV or JSON Lines file, row by row, through the same "
@@ -83,6 +108,8 @@ class Command(BaseCommand):
             if not path.is_file():
                 raise CommandError(f"No such file: {file}")
             stream = path.open(encoding="utf-8-sig", newline="")
+        total = None if file == "-" else self._count_rows(file, fmt)
+        progress = Progress(self.stderr, total) if options["verbosity"] > 0 else None
         with stream:
             try:
                 summary = responses_import(
@@ -90,6 +117,7 @@ class Command(BaseCommand):
                     rows=rows_read(stream, fmt),
                     default_survey=survey_obj,
                     dry_run=dry_run,
+                    progress=progress,
                 )
             except ImportFileInvalid as exc:
                 raise CommandError(str(exc)) from exc
@@ -124,6 +152,13 @@ class Command(BaseCommand):
         self.stdout.write(message % counts)
         if summary.errors:
             raise CommandError(_("%(n)d rows failed.") % {"n": summary.errors}, returncode=1)
+
+    @staticmethod
+    def _count_rows(file: str, fmt: str) -> int:
+        """For the ETA: non-empty lines (a CSV cell with a line break makes it approximate)."""
+        with Path(file).open("rb") as handle:
+            lines = sum(1 for line in handle if line.strip())
+        return max(lines - 1, 0) if fmt == "csv" else lines
 
     @staticmethod
     def _read(file: str) -> bytes:

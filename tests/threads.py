@@ -1,0 +1,35 @@
+"""Threads in race tests: started as daemons and joined with a deadline, so a deadlock
+fails the test with a message instead of hanging the whole run."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+
+def start_all(targets: list[Callable[[], None]]) -> list[threading.Thread]:
+    threads = [threading.Thread(target=target, daemon=True) for target in targets]
+    for thread in threads:
+        thread.start()
+    return threads
+
+
+def join_all(threads: list[threading.Thread], timeout: float) -> None:
+    """Joins every thread within `timeout` seconds in all; fails if any is still running."""
+    deadline = time.monotonic() + timeout
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    stuck = [thread.name for thread in threads if thread.is_alive()]
+    assert not stuck, f"threads still running after {timeout}s (deadlock?): {stuck}"
+
+
+def wait_for(predicate: Callable[[], object], timeout: float, what: str):
+    """Polls a condition until it holds or the deadline passes (then fails naming it)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
