@@ -24,7 +24,9 @@ def _parsed(fn, *args, **kwargs):
 class NpsReportView(APIView):
     """NPS overall and by day/week/month. Filters: survey, segment, start, end, interval."""
 
-    @extend_schema(parameters=NPS_PARAMETERS, responses={200: NPS_BODY, 400: ERROR})
+    @extend_schema(
+        parameters=NPS_PARAMETERS, responses={200: NPS_BODY, 400: ERROR, 401: ERROR, 403: ERROR}
+    )
     def get(self, request):
         q = request.query_params
         period = _parsed(p.parse_period, q)
@@ -42,7 +44,9 @@ class NpsReportView(APIView):
 class SlaReportView(APIView):
     """SLA statistics for tickets opened in the period, within the caller's teams."""
 
-    @extend_schema(parameters=SLA_PARAMETERS, responses={200: SLA_BODY, 400: ERROR})
+    @extend_schema(
+        parameters=SLA_PARAMETERS, responses={200: SLA_BODY, 400: ERROR, 401: ERROR, 403: ERROR}
+    )
     def get(self, request):
         q = request.query_params
         period = _parsed(p.parse_period, q)

@@ -17,7 +17,7 @@ from api.authentication import SourceKeyAuthentication
 from api.imports import ImportJobSerializer, job_body
 from api.permissions import CanIngest, CanReadResponses, request_source
 from api.response_filters import ResponseFilter
-from feedback_desk.api import error_body
+from feedback_desk.api import error_body, error_response
 from feedback_desk.authentication import GuardedTokenAuthentication
 from feedback_desk.pagination import ListPagination
 from feedback_desk.throttling import IngestRateThrottle, ReadRateThrottle
@@ -36,9 +36,7 @@ from surveys.models import Response
 
 log = logging.getLogger(__name__)
 
-ERROR_SCHEMA = OpenApiResponse(
-    description='{"detail": "...", "code": "...", "errors": {"field": ["message"]}}'
-)
+ERROR_SCHEMA = error_response()
 INGEST_AUTH = [GuardedTokenAuthentication, SourceKeyAuthentication, SessionAuthentication]
 INGEST_THROTTLES = [IngestRateThrottle, ReadRateThrottle]
 
@@ -55,9 +53,9 @@ def conflict_body(exc: DuplicateConflict) -> dict:
 
 
 def ingested_body(result: ItemResult) -> dict:
-    response = Response.objects.select_related("survey", "source", "customer", "ticket__team").get(
-        pk=result.response.pk
-    )
+    response = Response.objects.select_related(
+        "survey", "source", "customer", "ticket__team", "ticket__assignee"
+    ).get(pk=result.response.pk)
     response.duplicate = result.duplicate
     return IngestedResponseSerializer(response).data
 
@@ -68,7 +66,7 @@ class ResponseListCreateView(GenericAPIView):
     serializer_class = ResponseOutSerializer
     filterset_class = ResponseFilter
     queryset = Response.objects.select_related(
-        "survey", "source", "customer", "ticket__team"
+        "survey", "source", "customer", "ticket__team", "ticket__assignee"
     ).order_by("-responded_at", "-id")
 
     def get_permissions(self):
@@ -93,7 +91,7 @@ class ResponseListCreateView(GenericAPIView):
             400: ERROR_SCHEMA,
             401: ERROR_SCHEMA,
             403: ERROR_SCHEMA,
-            404: OpenApiResponse(description="No such page (e.g. page=0 or past the end)."),
+            404: error_response("No such page (e.g. page=0 or past the end): errors name `page`."),
         },
     )
     def get(self, request):

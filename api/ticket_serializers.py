@@ -11,7 +11,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
-from intake.serializers import AwareDateTimeField, StrictCharField, StrictIntegerField
+from intake.serializers import (
+    AwareDateTimeField,
+    StrictCharField,
+    StrictIntegerField,
+    TeamBriefSerializer,
+    UserBriefSerializer,
+)
 from sla.models import SlaClock
 from surveys.models import ContactChannel
 from tickets import queries, selectors
@@ -127,21 +133,6 @@ class EmptySerializer(serializers.Serializer):
 
 
 # --- output -----------------------------------------------------------------------------
-
-
-class UserBriefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
-    name = serializers.SerializerMethodField()
-
-    def get_name(self, user) -> str:
-        return str(user)
-
-
-class TeamBriefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    slug = serializers.CharField()
-    name = serializers.CharField()
 
 
 class ClockSerializer(serializers.Serializer):

@@ -24,18 +24,16 @@ from api.ticket_serializers import (
     TicketDetailSerializer,
     TicketListSerializer,
 )
-from feedback_desk.api import error_body
+from feedback_desk.api import error_body, error_response
 from feedback_desk.pagination import ListPagination
 from tickets import selectors
 from tickets.exceptions import InvalidTransition, TicketActionError, TicketAlreadyClaimed
 from tickets.filters import TicketFilter
 from tickets.services import assignment, contacts, lifecycle, resolving
 
-ERROR = OpenApiResponse(
-    description='{"detail": "...", "code": "...", "errors": {"field": ["message"]}}'
-)
-CONFLICT = OpenApiResponse(
-    description='{"detail", "code", "errors", and "allowed": [statuses] for an invalid '
+ERROR = error_response()
+CONFLICT = error_response(
+    '{"detail", "code", "errors", and "allowed": [statuses] for an invalid '
     'transition or "holder": {"id", "username", "name"} for a claimed ticket}'
 )
 ACTION_ERRORS = {400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR, 409: CONFLICT}
@@ -67,7 +65,7 @@ class TicketListView(GenericAPIView):
             200: TicketListSerializer(many=True),
             400: ERROR,
             401: ERROR,
-            404: OpenApiResponse(description="No such page (e.g. page=0 or past the end)."),
+            404: error_response("No such page (e.g. page=0 or past the end): errors name `page`."),
         },
     )
     def get(self, request):

@@ -150,6 +150,11 @@ def decode(value):
     return value
 
 
+def no_such_page() -> str:
+    """The 404 of page 0, past the end or not a number names `page` (the contract's rule)."""
+    return _("No such page; pages are numbered from 1 to the last one.")
+
+
 class ListPagination(BasePagination):
     """Page numbers with a capped count, or a cursor on request (see the module doc)."""
 
@@ -193,12 +198,12 @@ class ListPagination(BasePagination):
         raw = request.query_params.get(self.page_query_param, "1")
         number = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else 0
         if number < 1:
-            raise NotFound(_("Invalid page."))
+            raise NotFound({self.page_query_param: [no_such_page()]})
         size = self.page_size_now
         offset = (number - 1) * size
         rows = list(queryset[offset : offset + size + 1])
         if number > 1 and not rows:
-            raise NotFound(_("Invalid page."))
+            raise NotFound({self.page_query_param: [no_such_page()]})
         self.number = number
         self.has_next = len(rows) > size
         rows = rows[:size]

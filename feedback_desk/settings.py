@@ -255,6 +255,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {"ContactChannelEnum": "surveys.models.ContactChannel"},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "feedback_desk.schema_hooks.document_shared_answers",
+    ],
 }
 
 # Content-Security-Policy (django-csp): the staff UI needs no inline script or style.

@@ -250,15 +250,34 @@ class CustomerOutSerializer(serializers.ModelSerializer):
         ]
 
 
+class UserBriefSerializer(serializers.Serializer):
+    """A person as every ticket answer shows them (assignee, actor, contact author)."""
+
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.SerializerMethodField()
+
+    def get_name(self, user) -> str:
+        return str(user)
+
+
+class TeamBriefSerializer(serializers.Serializer):
+    """A team as every ticket answer shows it."""
+
+    id = serializers.IntegerField()
+    slug = serializers.CharField()
+    name = serializers.CharField()
+
+
 class TicketBriefSerializer(serializers.Serializer):
+    """The ticket in an ingestion answer: team and assignee have the queue's shape."""
+
     id = serializers.IntegerField()
     reference = serializers.CharField()
     status = serializers.CharField()
     priority = serializers.CharField()
-    team = serializers.CharField(source="team.slug", read_only=True, help_text="Team slug.")
-    assignee = serializers.IntegerField(
-        source="assignee_id", read_only=True, allow_null=True, help_text="User id."
-    )
+    team = TeamBriefSerializer(read_only=True)
+    assignee = UserBriefSerializer(read_only=True, allow_null=True)
     created_at = serializers.DateTimeField()
 
 

@@ -1,12 +1,12 @@
 """OpenAPI parameters and bodies of the report endpoints (reports/api.py)."""
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers
 
-ERROR = OpenApiResponse(
-    description='{"detail": "...", "code": "invalid", "errors": {"<param>": ["message"]}}'
-)
+from feedback_desk.api import error_response
+
+ERROR = error_response()
 
 
 def _param(name: str, description: str, type_=OpenApiTypes.STR, enum=None) -> OpenApiParameter:
@@ -42,4 +42,28 @@ NPS_BODY = inline_serializer(
         ),
     },
 )
-SLA_BODY = OpenApiResponse(OpenApiTypes.OBJECT, description="SLA statistics of the tickets.")
+
+
+def _clock_figures():
+    """One instance per field: a serializer field binds to a single parent field."""
+    return inline_serializer(
+        "SlaClockFigures",
+        {
+            "met": serializers.IntegerField(),
+            "breached": serializers.IntegerField(),
+            "met_rate": serializers.FloatField(allow_null=True, help_text="Percent of decided."),
+            "breached_rate": serializers.FloatField(allow_null=True),
+            "median_seconds": serializers.IntegerField(allow_null=True),
+            "p90_seconds": serializers.IntegerField(allow_null=True),
+        },
+    )
+
+
+SLA_BODY = inline_serializer(
+    "SlaReport",
+    {
+        "tickets_opened": serializers.IntegerField(),
+        "first_contact": _clock_figures(),
+        "resolution": _clock_figures(),
+    },
+)
