@@ -54,3 +54,9 @@ def typeform_source(survey):
 @pytest.fixture
 def survicate_source(survey):
     return hook_source("survicate", survey=survey)
+
+
+@pytest.fixture
+def spreadsheet_source(db):
+    """The import source the spreadsheet tests import into."""
+    return IngestionSource.objects.create(name="Exports", slug="exports", kind="import")
