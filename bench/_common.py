@@ -29,3 +29,18 @@ def pct(values: list[float], q: float) -> float:
     """The q-th quantile by nearest rank (what the benchmarks print as p50/p95)."""
     values = sorted(values)
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def production_like_env() -> None:
+    """DEBUG off (no query log), with what production settings then require; plain HTTP
+    from the test client, so no redirect to HTTPS."""
+    import os
+    import random
+
+    os.environ.setdefault("DEBUG", "false")
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+    os.environ.setdefault(
+        "SECRET_KEY",
+        "".join(random.SystemRandom().choices("abcdefghjkmnpqrstuvwxyz23456789", k=64)),
+    )

@@ -19,15 +19,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench._common import ensure_database, pct  # noqa: E402
+from bench._common import ensure_database, pct, production_like_env  # noqa: E402
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "feedback_desk.settings")
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "false")
-os.environ.setdefault("DEBUG", "false")  # no query log, production-like timings
-os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-os.environ.setdefault(
-    "SECRET_KEY", "".join(random.SystemRandom().choices("abcdefghjkmnpqrstuvwxyz23456789", k=64))
-)
+production_like_env()  # no query log, production-like timings
 
 PAGE = 50
 DEEP = 500

@@ -19,6 +19,8 @@ from bench._common import ensure_database  # noqa: E402
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "feedback_desk.settings")
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "false")
+os.environ.setdefault("BULK_ASYNC_THRESHOLD", "1000")  # time the synchronous path
+os.environ.setdefault("THROTTLE_INGEST", "")
 
 
 def main(n: int) -> None:

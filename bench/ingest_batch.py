@@ -220,7 +220,14 @@ def main() -> None:
     if args.child:
         print(json.dumps(child(args.rows, args.import_rows)))
         return
-    env = dict(os.environ, CELERY_TASK_ALWAYS_EAGER="false", LOG_LEVEL="WARNING")
+    # 1,000-item bodies answered in the request (the synchronous engine path), unthrottled
+    env = dict(
+        os.environ,
+        CELERY_TASK_ALWAYS_EAGER="false",
+        LOG_LEVEL="WARNING",
+        BULK_ASYNC_THRESHOLD="1000",
+        THROTTLE_INGEST="",
+    )
     env.pop("REDIS_URL", None)  # the outbox writes rows; nothing is delivered during the bench
     env["DATABASE_URL"] = POSTGRES_URL
     with tempfile.TemporaryDirectory() as tmp:

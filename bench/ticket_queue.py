@@ -16,13 +16,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench._common import ensure_database  # noqa: E402
+from bench._common import ensure_database, production_like_env  # noqa: E402
 from tickets.services import contacts
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "feedback_desk.settings")
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "false")
-os.environ.setdefault("DEBUG", "false")  # no query log, production-like timings
-os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+production_like_env()  # no query log, production-like timings
 
 
 def main(n: int) -> None:
