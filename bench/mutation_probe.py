@@ -33,7 +33,8 @@ MUTANTS: dict[str, list[tuple[str, str, str, str, tuple[str, ...]]]] = {
         ('contact-window-open-now-ignored', 'an open window opens now, not tomorrow', '        return moment_local\n    candidate', '        pass\n    candidate', ('tests/queue/test_status_and_contacts.py',)),
     ],
     'tickets/services/assignment.py': [
-        ('claim-already-claimed', 'a claimed ticket cannot be claimed by another', '        raise TicketAlreadyClaimed(locked.assignee)', '        pass', ('tests/queue/test_concurrent_claim.py', 'tests/queue/test_api_queue.py')),
+        ('claim-already-claimed', 'a claimed ticket cannot be claimed by another', '            return ticket_sync(ticket, locked)\n        raise TicketAlreadyClaimed(locked.assignee)', '            return ticket_sync(ticket, locked)\n        pass', ('tests/queue/test_concurrent_claim.py', 'tests/queue/test_api_queue.py')),
+        ('assign-over-a-colleague', "an agent cannot take a ticket a colleague holds by assigning it", '            raise TicketAlreadyClaimed(locked.assignee)', '            pass', ('tests/queue/test_take_ticket.py',)),
         ('claim-no-effect', 'a successful claim assigns the ticket', '    locked.assignee = by\n    locked.save(update_fields=["assignee", "updated_at"])', '    pass', ('tests/queue/test_permissions.py',)),
         ('assign-move-team', 'only a manager of both teams moves a ticket between them', '        if not (user_can_manage(by, locked.team) and user_can_manage(by, target_team)):', '        if False:', ('tests/queue/test_permissions.py',)),
         ('assign-member', 'the assignee must belong to the target team', '        if not (is_member or target_team.manager_id == assignee.pk):', '        if False:', ('tests/queue/test_permissions.py', 'tests/queue/test_bad_input.py')),
