@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from django.conf import settings
-from django.db import DatabaseError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from intake.batch import ERROR, responses_ingest_batch
-from intake.services import DuplicateConflict, ResponseData, response_ingest
+from intake.services import ResponseData
 from intake.spreadsheet import row_digest
 from intake.validation import Invalid, item_from_csv_row, response_data, unknown_csv_columns
 from surveys.models import IngestionSource, Response, Survey
@@ -147,7 +146,7 @@ def responses_import(
     for read, (line, row) in enumerate(rows, start=1):
         if progress is not None and read > 1 and (read - 1) % CHUNK_ROWS == 0:
             if chunk:
-                _chunk_store(summary, source, chunk, now)
+                _chunk_store(summary, source, chunk, now, oldest)
                 chunk = []
             progress(summary)
         if isinstance(row, Invalid):
@@ -161,15 +160,12 @@ def responses_import(
         if dry_run:
             _dry_run_count(summary, source, line, data)
             continue
-        if data.responded_at < oldest:
-            _store_without_ticket(summary, source, line, data, now)
-            continue
         chunk.append((line, data))
         if len(chunk) >= CHUNK_ROWS:
-            _chunk_store(summary, source, chunk, now)
+            _chunk_store(summary, source, chunk, now, oldest)
             chunk = []
     if chunk:
-        _chunk_store(summary, source, chunk, now)
+        _chunk_store(summary, source, chunk, now, oldest)
     if progress is not None:
         progress(summary)
     return summary
@@ -189,26 +185,12 @@ def _dry_run_count(summary: ImportSummary, source, line: int, data: ResponseData
         summary.add_error(line, _conflict_errors(data.external_id, existing[0]))
 
 
-def _store_without_ticket(summary: ImportSummary, source, line: int, data, now) -> None:
-    """An old answer: the engine always opens tickets, so it is stored on its own."""
-    try:
-        outcome = response_ingest(source=source, data=data, now=now, open_ticket=False)
-    except DuplicateConflict as exc:
-        summary.add_error(line, _conflict_errors(data.external_id, exc.existing.score))
-        return
-    except DatabaseError as exc:
-        summary.add_error(line, {"non_field_errors": [str(exc)]})
-        return
-    if not outcome.created:
-        summary.duplicates += 1
-        return
-    summary.created += 1
-    summary.without_ticket += outcome.response.category == "detractor"
-
-
-def _chunk_store(summary: ImportSummary, source, chunk: list, now) -> None:
-    """One engine batch (one transaction) per chunk of rows."""
-    outcomes = responses_ingest_batch(source=source, items=[data for _, data in chunk], now=now)
+def _chunk_store(summary: ImportSummary, source, chunk: list, now, oldest) -> None:
+    """One engine batch (one transaction) per chunk of rows; answers before `oldest` are
+    stored and counted for NPS but open no ticket."""
+    outcomes = responses_ingest_batch(
+        source=source, items=[data for _, data in chunk], now=now, ticket_cutoff=oldest
+    )
     for (line, data), outcome in zip(chunk, outcomes, strict=True):
         if outcome.conflict is not None:
             summary.add_error(
@@ -218,6 +200,9 @@ def _chunk_store(summary: ImportSummary, source, chunk: list, now) -> None:
             summary.add_error(line, outcome.errors)
         elif outcome.created:
             summary.created += 1
+            summary.without_ticket += (
+                data.responded_at < oldest and outcome.response.category == "detractor"
+            )
         else:
             summary.duplicates += 1
 
