@@ -203,18 +203,7 @@ def _set_wise(
     responses: dict[int, Response] = {}
     for index, customer in zip(fresh, customers, strict=True):
         data = items[index]
-        responses[index] = Response(
-            survey=data.survey,
-            customer=customer,
-            source=source,
-            external_id=data.external_id,
-            score=data.score,
-            category=data.survey.categorize(data.score),
-            comment=data.comment,
-            channel=data.channel,
-            responded_at=data.responded_at,
-            metadata=data.metadata,
-        )
+        responses[index] = data.response_for(customer=customer, source=source)
     ordered = sorted(responses.values(), key=lambda r: r.external_id)
     inserted = dict(
         (external_id, pk)

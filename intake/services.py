@@ -39,6 +39,21 @@ class ResponseData:
     channel: str = ""
     metadata: dict = field(default_factory=dict)
 
+    def response_for(self, *, customer: Customer, source: IngestionSource) -> Response:
+        """The unsaved answer row (the one-row path and the batch engine build it alike)."""
+        return Response(
+            survey=self.survey,
+            customer=customer,
+            source=source,
+            external_id=self.external_id,
+            score=self.score,
+            category=self.survey.categorize(self.score),
+            comment=self.comment,
+            channel=self.channel,
+            responded_at=self.responded_at,
+            metadata=self.metadata,
+        )
+
 
 @dataclass
 class IngestResult:
@@ -131,18 +146,7 @@ def response_ingest(
         customer = customer_upsert(data.customer)
         # One writer per customer at a time: the "one open ticket" decision is serialized.
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
-        response = Response(
-            survey=data.survey,
-            customer=customer,
-            source=source,
-            external_id=data.external_id,
-            score=data.score,
-            category=data.survey.categorize(data.score),
-            comment=data.comment,
-            channel=data.channel,
-            responded_at=data.responded_at,
-            metadata=data.metadata,
-        )
+        response = data.response_for(customer=customer, source=source)
         try:
             with transaction.atomic():
                 response.save()
