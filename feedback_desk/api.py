@@ -2,34 +2,10 @@
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
-
-
-class Pagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
-
-    def get_page_size(self, request):
-        """page_size is a whole number from 1 (above the maximum it is capped); else a 400."""
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw is not None and not (raw.isascii() and raw.isdigit() and int(raw) > 0):
-            message = _("Use a whole number from 1 to %(max)d.") % {"max": self.max_page_size}
-            raise exceptions.ValidationError({self.page_size_query_param: [message]})
-        return super().get_page_size(request)
-
-    def paginate_queryset(self, queryset, request, view=None):
-        """A page that does not exist (0, past the end, not a number) is a 404 naming `page`."""
-        try:
-            return super().paginate_queryset(queryset, request, view)
-        except exceptions.NotFound as exc:
-            message = _("No such page; pages are numbered from 1 to the last one.")
-            raise exceptions.NotFound({"page": [message]}) from exc
 
 
 def flatten_errors(detail, prefix: str = "") -> dict[str, list[str]]:
