@@ -33,6 +33,7 @@ from django.db import DatabaseError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from feedback_desk.unsaved import unsaved
 from intake.batch_sql import ROWS_PER_STATEMENT, LostRace, any_of, chunks, insert_ignore_returning
 from intake.batch_tickets import detractors_ticket
 from intake.services import (
@@ -313,7 +314,9 @@ def customers_resolve(datas: list[CustomerData]) -> list[Customer]:
     for data in datas:
         customer = index.find(data)
         if customer is None:
-            customer = Customer(
+            customer = unsaved(
+                Customer,
+                None,
                 external_id=data.external_id or None,
                 email=(data.email or "").strip().lower() or None,
                 **{k: v for k, v in data.attributes.items() if v not in (None, "")},

@@ -20,6 +20,7 @@ from collections import defaultdict
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
+from feedback_desk.unsaved import unsaved
 from intake.batch_sql import LostRace, column_set, insert_ignore_returning
 from notifications.services import OutboxBatch
 from sla import clocks as sla_clocks
@@ -115,7 +116,9 @@ class Schedules:
             template = SlaClock(kind=kind, target_minutes=minutes)
             sla_clocks.clock_schedule(template, policy, self.now)
             self.known[key] = {name: getattr(template, name) for name in self.FIELDS}
-        return SlaClock(ticket=ticket, kind=kind, target_minutes=minutes, **self.known[key])
+        return unsaved(
+            SlaClock, {"ticket": ticket}, kind=kind, target_minutes=minutes, **self.known[key]
+        )
 
 
 class Assigner:
@@ -261,12 +264,15 @@ def detractors_ticket(responses: list[Response], now: dt.datetime, outbox: Outbo
         if action != "open":
             continue
         priority = config.priority_for(response)
-        ticket = Ticket(
-            customer=response.customer,
-            origin_response=response,
+        ticket = unsaved(
+            Ticket,
+            {
+                "customer": response.customer,
+                "origin_response": response,
+                "team": teams[response.customer_id],
+            },
             priority=priority,
             priority_rank=PRIORITY_RANK.get(priority, 20),
-            team=teams[response.customer_id],
             created_at=now,
         )
         policy = config.policy_for(response, priority)
@@ -303,8 +309,9 @@ def detractors_ticket(responses: list[Response], now: dt.datetime, outbox: Outbo
         if action != "open":
             data = {"response": response.pk, "score": response.score}
             events.append(
-                TicketEvent(
-                    ticket=response.ticket,
+                unsaved(
+                    TicketEvent,
+                    {"ticket": response.ticket},
                     kind=TicketEvent.Kind.RESPONSE_ATTACHED,
                     data=data,
                     at=now,
@@ -325,7 +332,13 @@ def detractors_ticket(responses: list[Response], now: dt.datetime, outbox: Outbo
                 "priority": ticket.priority,
             }
             events.append(
-                TicketEvent(ticket=ticket, kind=TicketEvent.Kind.CREATED, data=data, at=now)
+                unsaved(
+                    TicketEvent,
+                    {"ticket": ticket},
+                    kind=TicketEvent.Kind.CREATED,
+                    data=data,
+                    at=now,
+                )
             )
     _insert(TicketEvent, events)
     for ticket in new_tickets.values():

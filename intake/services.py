@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from feedback_desk.unsaved import unsaved
 from surveys.models import Category, Customer, IngestionSource, Response, Survey
 
 CUSTOMER_ATTRIBUTES = ("name", "phone", "segment", "locale", "time_zone", "preferred_channel")
@@ -41,10 +42,9 @@ class ResponseData:
 
     def response_for(self, *, customer: Customer, source: IngestionSource) -> Response:
         """The unsaved answer row (the one-row path and the batch engine build it alike)."""
-        return Response(
-            survey=self.survey,
-            customer=customer,
-            source=source,
+        return unsaved(
+            Response,
+            {"survey": self.survey, "customer": customer, "source": source},
             external_id=self.external_id,
             score=self.score,
             category=self.survey.categorize(self.score),

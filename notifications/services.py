@@ -19,6 +19,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from feedback_desk.unsaved import unsaved
 from notifications.models import Delivery, WebhookEndpoint
 
 log = logging.getLogger(__name__)
@@ -172,7 +173,9 @@ def deliveries_enqueue(
         if address:
             rows.setdefault(
                 (Delivery.Channel.EMAIL, address),
-                Delivery(
+                unsaved(
+                    Delivery,
+                    None,
                     event_key=event_key,
                     topic=topic,
                     channel=Delivery.Channel.EMAIL,
@@ -187,7 +190,9 @@ def deliveries_enqueue(
             )
     for endpoint in endpoints:
         if endpoint.is_active and endpoint.wants(topic):
-            rows[(Delivery.Channel.WEBHOOK, str(endpoint.pk))] = Delivery(
+            rows[(Delivery.Channel.WEBHOOK, str(endpoint.pk))] = unsaved(
+                Delivery,
+                None,
                 event_key=event_key,
                 topic=topic,
                 channel=Delivery.Channel.WEBHOOK,
