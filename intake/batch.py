@@ -11,8 +11,10 @@ grows with the batch in rows, not in statements:
    replayed in memory, one INSERT … ON CONFLICT DO NOTHING RETURNING for the new ones
    (sorted, so concurrent batches queue instead of deadlocking) and one UPDATE per set
    of changed attributes;
-3. the answers: one INSERT … ON CONFLICT (source, external_id) DO NOTHING RETURNING;
-4. the detractors' tickets (integrations/batch_tickets.py) and the outbox rows.
+3. the detractors' tickets decided (intake/batch_tickets.py), ids reserved for the new
+   answers and tickets, so each row is written once, already pointing at the others;
+4. the answers: one INSERT … ON CONFLICT (source, external_id) DO NOTHING RETURNING;
+5. the tickets with their clocks and timeline, and the outbox rows.
 
 A batch that loses a race (a customer or an answer inserted meanwhile by another
 transaction) is retried from a savepoint; after RETRIES it, or a batch the database
@@ -22,7 +24,6 @@ own savepoint, so no answer is lost and a bad one costs only itself.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import logging
 from collections import defaultdict
@@ -30,12 +31,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import DatabaseError, OperationalError, transaction
+from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from feedback_desk.unsaved import unsaved
-from intake.batch_sql import ROWS_PER_STATEMENT, LostRace, any_of, chunks, insert_ignore_returning
-from intake.batch_tickets import detractors_ticket
+from intake.batch_sql import (
+    ROWS_PER_STATEMENT,
+    LostRace,
+    any_of,
+    chunks,
+    ids_reserve,
+    insert_ignore_returning,
+)
+from intake.batch_tickets import TicketPlan
 from intake.services import (
     CUSTOMER_ATTRIBUTES,
     CustomerData,
@@ -53,6 +62,7 @@ CREATED, DUPLICATE, CONFLICT, ERROR = "created", "duplicate", "conflict", "error
 RETRIES = 3
 CUSTOMER_COLUMNS = ("external_id", "email", *CUSTOMER_ATTRIBUTES, "created_at", "updated_at")
 RESPONSE_COLUMNS = (
+    "id",
     "survey",
     "customer",
     "source",
@@ -64,6 +74,7 @@ RESPONSE_COLUMNS = (
     "responded_at",
     "received_at",
     "metadata",
+    "ticket",
 )
 
 
@@ -206,26 +217,25 @@ def _set_wise(
         data = items[index]
         responses[index] = data.response_for(customer=customer, source=source)
     ordered = sorted(responses.values(), key=lambda r: r.external_id)
-    inserted = dict(
-        (external_id, pk)
-        for pk, external_id in insert_ignore_returning(
-            Response, ordered, RESPONSE_COLUMNS, ("id", "external_id")
-        )
+    for response, pk in zip(ordered, ids_reserve(Response, len(ordered)), strict=True):
+        response.pk = pk
+    tickets = TicketPlan(
+        [
+            responses[i]
+            for i in fresh
+            if responses[i].category == Category.DETRACTOR
+            and _opens_ticket(responses[i].responded_at, cutoff)
+        ],
+        now,
     )
+    inserted = insert_ignore_returning(Response, ordered, RESPONSE_COLUMNS, ("id",))
     if len(inserted) != len(ordered):
         raise LostRace()
     for response in ordered:
-        response.pk = inserted[response.external_id]
         response._state.adding = False
         response._state.db = "default"
     outbox = OutboxBatch()
-    detractors = [
-        responses[i]
-        for i in fresh
-        if responses[i].category == Category.DETRACTOR
-        and _opens_ticket(responses[i].responded_at, cutoff)
-    ]
-    detractors_ticket(detractors, now, outbox)
+    tickets.write(outbox)
     _outbox_write(outbox)
     for index in fresh:
         done[index] = ItemResult(CREATED, response=responses[index])
@@ -356,7 +366,8 @@ def _snapshot(customer: Customer) -> Customer:
     everything else the batch does with a customer)."""
     seen = Customer.__new__(Customer)
     seen.__dict__ = customer.__dict__.copy()
-    state = seen._state = copy.copy(customer._state)
+    state = seen._state = ModelState()
+    state.db, state.adding = customer._state.db, customer._state.adding
     state.fields_cache = dict(customer._state.fields_cache)
     return seen
 

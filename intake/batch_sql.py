@@ -1,11 +1,11 @@
 """Set-wise SQL the ingestion batch engine needs, for PostgreSQL and SQLite (≥ 3.35) alike:
-a multi-row INSERT … ON CONFLICT DO NOTHING RETURNING and a bulk UPDATE of one column."""
+a multi-row INSERT … ON CONFLICT DO NOTHING RETURNING, and ids reserved ahead of it."""
 
 from __future__ import annotations
 
 import operator
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 from django.db import connection, models
 
@@ -142,34 +142,30 @@ def server_side_execute(sql: str, params: list) -> list[tuple]:
     return rows
 
 
-def column_set(model: type[models.Model], column: str, values: Iterable[tuple[int, object]]) -> int:
-    """UPDATE model SET column = value WHERE id = pk for each (pk, value): one statement
-    per chunk (UPDATE … FROM unnest on PostgreSQL, a CASE on other databases)."""
-    pairs = sorted(values, key=lambda pair: pair[0])
-    if not pairs:
-        return 0
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    col = quote(model._meta.get_field(column).column)
-    updated = 0
+def ids_reserve(model: type[models.Model], n: int) -> list[int]:
+    """n ids of the model's table, in increasing order, that no other insert will take:
+    rows can then be written once, already pointing at each other (the foreign keys are
+    checked at commit), instead of inserted and then updated with the ids they got."""
+    if n <= 0:
+        return []
+    table = model._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            server_side_execute(
-                f"UPDATE {table} AS t SET {col} = v.value FROM "
-                "(SELECT unnest(%b::bigint[]) AS id, unnest(%b::bigint[]) AS value) AS v "
-                "WHERE t.id = v.id",
-                [[p for p, _ in pairs], [v for _, v in pairs]],
-            )
-            return len(pairs)
-        size = max(1, min(ROWS_PER_STATEMENT, _param_limit() // 3))
-        for chunk in chunks(pairs, size):
-            cases = " ".join(["WHEN %s THEN %s"] * len(chunk))
-            params: list = [x for pair in chunk for x in pair]
-            params += [p for p, _ in chunk]
             cursor.execute(
-                f"UPDATE {table} SET {col} = CASE id {cases} END "
-                f"WHERE id IN ({', '.join(['%s'] * len(chunk))})",
-                params,
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, model._meta.pk.column, n],
             )
-            updated += cursor.rowcount
-    return updated
+            return sorted(pk for (pk,) in cursor.fetchall())
+        # SQLite: AUTOINCREMENT tables keep their last id in sqlite_sequence, and the
+        # first write of the transaction holds the database's only write lock.
+        cursor.execute(
+            "INSERT INTO sqlite_sequence (name, seq) SELECT %s, "
+            f"(SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}) "
+            "WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = %s)",
+            [table, table],
+        )
+        cursor.execute(
+            "UPDATE sqlite_sequence SET seq = seq + %s WHERE name = %s RETURNING seq", [n, table]
+        )
+        (last,) = cursor.fetchone()
+    return list(range(last - n + 1, last + 1))

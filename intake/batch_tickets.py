@@ -5,11 +5,12 @@ Decisions are exactly those of tickets.services.ticket_open_or_attach taken answ
 answer in the batch's order; the writes are bulk statements. A reopen (rare) goes through
 the one-ticket path, tickets.services._reopen.
 
-Agent assignment is the last step of a batch: everything else (tickets, clocks, reopens,
-the answers' ticket) is written first, then the teams' rows are locked, the agents' open
-loads read, the agents chosen in memory and written with one UPDATE. Two batches for the
-same team therefore overlap in all their work and queue only for that short tail, while
-round-robin and fewest-open still see every ticket committed before them.
+Agent assignment is the last step of a batch: everything else (answers, clocks, reopens)
+is written first, then the teams' rows are locked, the agents' open loads read, the
+agents chosen in memory, and the new tickets inserted with them (their ids were reserved,
+and foreign keys are checked at commit). Two batches for the same team therefore overlap
+in all their work and queue only for that short tail, while round-robin and fewest-open
+still see every ticket committed before them.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from feedback_desk.unsaved import unsaved
-from intake.batch_sql import LostRace, column_set, insert_ignore_returning
+from intake.batch_sql import LostRace, ids_reserve, insert_ignore_returning
 from notifications.services import OutboxBatch
 from sla import clocks as sla_clocks
 from sla.models import SlaClock, SlaPolicy, SlaPolicyRule
@@ -179,19 +180,15 @@ class Assigner:
             Team.objects.filter(pk=pk).update(last_assigned_id=self.teams[pk].last_assigned_id)
 
 
-def _insert(model, objs: list, key: str | None = None) -> None:
-    """One INSERT for all the objects; with `key`, the ids are matched back by it."""
-    names = [f.name for f in model._meta.concrete_fields if not f.primary_key]
-    rows = insert_ignore_returning(model, objs, names, ("id", key or "id"))
-    if len(rows) != len(objs):
+def _insert(model, objs: list) -> None:
+    """One INSERT of the objects; their ids too when they were reserved beforehand."""
+    reserved = bool(objs) and objs[0].pk is not None
+    names = [f.name for f in model._meta.concrete_fields if reserved or not f.primary_key]
+    if len(insert_ignore_returning(model, objs, names, ("id",))) != len(objs):
         raise LostRace()
-    if key:
-        ids = {value: pk for pk, value in rows}
-        column = model._meta.get_field(key).attname
-        for obj in objs:
-            obj.pk = ids[getattr(obj, column)]
-            obj._state.adding = False
-            obj._state.db = "default"
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = "default"
 
 
 def _candidates(customer_ids: set[int], now: dt.datetime, max_days: int) -> dict[int, list]:
@@ -221,144 +218,157 @@ def _recently_resolved(tickets: list, response: Response, now: dt.datetime):
     return max(fitting, key=lambda t: t.resolved_at, default=None)
 
 
-def detractors_ticket(responses: list[Response], now: dt.datetime, outbox: OutboxBatch) -> None:
-    """Sets response.ticket_id for each new detractor answer (in batch order), writing
-    tickets, clocks, events, summary columns and outbox rows with bulk statements."""
-    from tickets.services.lifecycle import reopen_locked
+class TicketPlan:
+    """What the new detractor answers of a batch do to tickets, decided in the batch's
+    order before the answers are written, so that each answer is inserted already
+    pointing at its ticket (new tickets get reserved ids). `write` then writes the
+    tickets, clocks, events and outbox rows with bulk statements."""
 
-    if not responses:
-        return
-    max_days = max(r.survey.reopen_within_days for r in responses)
-    by_customer = _candidates({r.customer_id for r in responses}, now, max_days)
-    open_of: dict[int, Ticket] = {}
-    for customer_id, tickets in by_customer.items():
-        for ticket in tickets:
-            if ticket.status in OPEN_STATUSES:
-                open_of[customer_id] = ticket
-    config = BatchConfig()
-    # Pass 1: which answer opens a ticket, which attaches, which reopens (batch order).
-    plan: list[tuple[str, Response, Ticket | None]] = []
-    opening: dict[int, Response] = {}
-    for response in responses:
-        current = open_of.get(response.customer_id)
-        if current is None and response.customer_id in opening:
-            plan.append(("attach_new", response, None))
-            continue
-        if current is None:
-            current = _recently_resolved(by_customer[response.customer_id], response, now)
-            if current is not None:
-                plan.append(("reopen", response, current))
-                open_of[response.customer_id] = current  # open from here on
+    def __init__(self, responses: list[Response], now: dt.datetime) -> None:
+        self.now = now
+        self.plan: list[tuple[str, Response, Ticket | None]] = []
+        self.new_tickets: dict[int, Ticket] = {}
+        self.clocks: list[SlaClock] = []
+        if not responses:
+            return
+        max_days = max(r.survey.reopen_within_days for r in responses)
+        by_customer = _candidates({r.customer_id for r in responses}, now, max_days)
+        open_of: dict[int, Ticket] = {}
+        for customer_id, tickets in by_customer.items():
+            for ticket in tickets:
+                if ticket.status in OPEN_STATUSES:
+                    open_of[customer_id] = ticket
+        # Which answer opens a ticket, which attaches, which reopens (batch order).
+        opening: dict[int, Response] = {}
+        for response in responses:
+            current = open_of.get(response.customer_id)
+            if current is None and response.customer_id in opening:
+                self.plan.append(("attach_new", response, None))
                 continue
-        if current is not None:
-            plan.append(("attach", response, current))
-            continue
-        opening[response.customer_id] = response
-        plan.append(("open", response, None))
-    # Pass 2: teams, priorities and SLA for the new tickets (agents come last).
-    teams = {pk: config.team_for(r) for pk, r in opening.items()}
-    new_tickets: dict[int, Ticket] = {}
-    clocks: list[SlaClock] = []
-    schedules = Schedules(now)
-    for action, response, _ticket in plan:
-        if action != "open":
-            continue
-        priority = config.priority_for(response)
-        ticket = unsaved(
-            Ticket,
-            {
-                "customer": response.customer,
-                "origin_response": response,
-                "team": teams[response.customer_id],
-            },
-            priority=priority,
-            priority_rank=PRIORITY_RANK.get(priority, 20),
-            created_at=now,
-        )
-        policy = config.policy_for(response, priority)
-        if policy is not None:
-            ticket.sla_policy = policy
-            pair = []
-            for kind, minutes in (
-                (SlaClock.Kind.FIRST_CONTACT, policy.first_contact_minutes),
-                (SlaClock.Kind.RESOLUTION, policy.resolution_minutes),
-            ):
-                pair.append(schedules.clock(ticket, policy, kind, minutes))
-            clocks.extend(pair)
-            ticket.next_due_at = min(c.due_at for c in pair)
-            ticket.sla_state = SlaClock.State.RUNNING
-        new_tickets[response.customer_id] = ticket
-    _insert(Ticket, list(new_tickets.values()), key="origin_response")
-    for clock in clocks:
-        clock.ticket_id = clock.ticket.pk
-    _insert(SlaClock, clocks)
-    # Pass 3: reopens, the answers' ticket, the timeline of attached answers.
-    events: list[TicketEvent] = []
-    reopened: list[Ticket] = []
-    for action, response, ticket in plan:
-        if action == "reopen":
-            reopen_locked(
-                ticket,
-                by=None,
-                reason=str(_("The customer answered again as a detractor.")),
-                now=now,
-                data={"automatic": True, "response": response.pk},
-            )
-            reopened.append(ticket)
-        response.ticket = ticket or new_tickets[response.customer_id]
-        if action != "open":
-            data = {"response": response.pk, "score": response.score}
-            events.append(
-                unsaved(
-                    TicketEvent,
-                    {"ticket": response.ticket},
-                    kind=TicketEvent.Kind.RESPONSE_ATTACHED,
-                    data=data,
-                    at=now,
-                )
-            )
-    column_set(Response, "ticket", [(r.pk, r.ticket_id) for r in responses])
-    # Pass 4, the only part under the teams' lock: agents, their creation events, emails.
-    if new_tickets:
-        _agents_assign(plan, new_tickets, reopened)
-    for action, response, _ticket in plan:
-        if action == "open":
-            ticket = new_tickets[response.customer_id]
-            data = {
-                "response": response.pk,
-                "score": response.score,
-                "team": ticket.team.slug,
-                "assignee": ticket.assignee_id,
-                "priority": ticket.priority,
-            }
-            events.append(
-                unsaved(
-                    TicketEvent,
-                    {"ticket": ticket},
-                    kind=TicketEvent.Kind.CREATED,
-                    data=data,
-                    at=now,
-                )
-            )
-    _insert(TicketEvent, events)
-    for ticket in new_tickets.values():
-        ticket_opened_notify(ticket, outbox=outbox)
+            if current is None:
+                current = _recently_resolved(by_customer[response.customer_id], response, now)
+                if current is not None:
+                    self.plan.append(("reopen", response, current))
+                    open_of[response.customer_id] = current  # open from here on
+                    continue
+            if current is not None:
+                self.plan.append(("attach", response, current))
+                continue
+            opening[response.customer_id] = response
+            self.plan.append(("open", response, None))
+        self._tickets_build(opening)
+        ids = ids_reserve(Ticket, len(self.new_tickets))
+        for ticket, pk in zip(self.new_tickets.values(), ids, strict=True):
+            ticket.pk = pk
+        for clock in self.clocks:
+            clock.ticket_id = clock.ticket.pk
+        for _action, response, ticket in self.plan:
+            response.ticket = ticket or self.new_tickets[response.customer_id]
 
+    def _tickets_build(self, opening: dict[int, Response]) -> None:
+        """Teams, priorities and SLA clocks of the new tickets (agents come last)."""
+        config = BatchConfig()
+        teams = {pk: config.team_for(r) for pk, r in opening.items()}
+        schedules = Schedules(self.now)
+        for action, response, _ticket in self.plan:
+            if action != "open":
+                continue
+            priority = config.priority_for(response)
+            ticket = unsaved(
+                Ticket,
+                {
+                    "customer": response.customer,
+                    "origin_response": response,
+                    "team": teams[response.customer_id],
+                },
+                priority=priority,
+                priority_rank=PRIORITY_RANK.get(priority, 20),
+                created_at=self.now,
+            )
+            policy = config.policy_for(response, priority)
+            if policy is not None:
+                ticket.sla_policy = policy
+                pair = []
+                for kind, minutes in (
+                    (SlaClock.Kind.FIRST_CONTACT, policy.first_contact_minutes),
+                    (SlaClock.Kind.RESOLUTION, policy.resolution_minutes),
+                ):
+                    pair.append(schedules.clock(ticket, policy, kind, minutes))
+                self.clocks.extend(pair)
+                ticket.next_due_at = min(c.due_at for c in pair)
+                ticket.sla_state = SlaClock.State.RUNNING
+            self.new_tickets[response.customer_id] = ticket
 
-def _agents_assign(plan: list, new_tickets: dict[int, Ticket], reopened: list[Ticket]) -> None:
-    """Chooses each new ticket's agent in the batch's order, as agent_for would."""
-    teams = {t.team_id: t.team for t in new_tickets.values()}
-    assigner = Assigner(list(teams.values()), reopened)
-    for action, response, ticket in plan:
-        if action == "reopen":
-            assigner.opened(ticket.assignee_id)
-        elif action == "open":
-            ticket = new_tickets[response.customer_id]
-            ticket.team = assigner.teams[ticket.team_id]
-            assignee = assigner.choose(ticket.team_id, response.customer)
-            ticket.assignee = assignee
-            assigner.opened(assignee.pk if assignee else None)
-    assigner.save()
-    column_set(
-        Ticket, "assignee", [(t.pk, t.assignee_id) for t in new_tickets.values() if t.assignee_id]
-    )
+    def write(self, outbox: OutboxBatch) -> None:
+        """After the answers: clocks, reopens, agents (the only part under the teams'
+        lock), the tickets themselves, their timeline and their emails and webhooks."""
+        from tickets.services.lifecycle import reopen_locked
+
+        if not self.plan:
+            return
+        now = self.now
+        _insert(SlaClock, self.clocks)
+        events: list[TicketEvent] = []
+        reopened: list[Ticket] = []
+        for action, response, ticket in self.plan:
+            if action == "reopen":
+                reopen_locked(
+                    ticket,
+                    by=None,
+                    reason=str(_("The customer answered again as a detractor.")),
+                    now=now,
+                    data={"automatic": True, "response": response.pk},
+                )
+                reopened.append(ticket)
+            if action != "open":
+                data = {"response": response.pk, "score": response.score}
+                events.append(
+                    unsaved(
+                        TicketEvent,
+                        {"ticket": response.ticket},
+                        kind=TicketEvent.Kind.RESPONSE_ATTACHED,
+                        data=data,
+                        at=now,
+                    )
+                )
+        if self.new_tickets:
+            self._agents_assign(reopened)
+        _insert(Ticket, list(self.new_tickets.values()))
+        for action, response, _ticket in self.plan:
+            if action == "open":
+                ticket = self.new_tickets[response.customer_id]
+                data = {
+                    "response": response.pk,
+                    "score": response.score,
+                    "team": ticket.team.slug,
+                    "assignee": ticket.assignee_id,
+                    "priority": ticket.priority,
+                }
+                events.append(
+                    unsaved(
+                        TicketEvent,
+                        {"ticket": ticket},
+                        kind=TicketEvent.Kind.CREATED,
+                        data=data,
+                        at=now,
+                    )
+                )
+        _insert(TicketEvent, events)
+        for ticket in self.new_tickets.values():
+            ticket_opened_notify(ticket, outbox=outbox)
+
+    def _agents_assign(self, reopened: list[Ticket]) -> None:
+        """Chooses each new ticket's agent in the batch's order, as agent_for would."""
+        new_tickets = self.new_tickets
+        teams = {t.team_id: t.team for t in new_tickets.values()}
+        assigner = Assigner(list(teams.values()), reopened)
+        for action, response, ticket in self.plan:
+            if action == "reopen":
+                assigner.opened(ticket.assignee_id)
+            elif action == "open":
+                ticket = new_tickets[response.customer_id]
+                ticket.team = assigner.teams[ticket.team_id]
+                assignee = assigner.choose(ticket.team_id, response.customer)
+                ticket.assignee = assignee
+                assigner.opened(assignee.pk if assignee else None)
+        assigner.save()

@@ -13,6 +13,7 @@ from django.db import connection, transaction
 import intake.batch_tickets as batch_tickets
 from intake.batch import responses_ingest_batch
 from intake.services import CustomerData, ResponseData
+from sla.models import SlaClock
 from surveys.models import IngestionSource, Survey
 from tests.factories import SourceFactory, SurveyFactory, TeamFactory, UserFactory
 from tests.ingestion.test_batch_concurrency import NOW, THREADS, run_at_once
@@ -66,16 +67,16 @@ def test_eight_writers_share_the_tickets_out_evenly(strategy, transactional_db):
 def test_a_batch_does_not_wait_for_another_batch_of_the_same_team(
     strategy, transactional_db, monkeypatch
 ):
-    """Batch A is held after writing its tickets (where the team used to be locked until
-    commit); batch B for the same team runs to its end meanwhile, then A assigns after
-    B's tickets."""
+    """Batch A is held after writing its answers and clocks, before it assigns (a team
+    used to be locked from there until commit); batch B for the same team runs to its end
+    meanwhile, then A assigns after B's tickets."""
     agents = world(strategy)
     a_inside, a_go = threading.Event(), threading.Event()
     insert = batch_tickets._insert
 
-    def held_insert(model, objs, key=None):
-        insert(model, objs, key)
-        if model is Ticket and threading.current_thread().name == "A":
+    def held_insert(model, objs):
+        insert(model, objs)
+        if model is SlaClock and threading.current_thread().name == "A":
             a_inside.set()
             a_go.wait(timeout=30)
 

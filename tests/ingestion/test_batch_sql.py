@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from intake.batch_sql import any_of
+from intake.batch_sql import any_of, ids_reserve
 from surveys.models import Customer
 
 AWKWARD = ["plain", 'quote"d', "back\\slash", "com,ma", "{brace}", "NULL", " space ", "ё-юникод"]
@@ -25,3 +25,18 @@ def test_any_of_matches_awkward_identifiers_exactly():
         or_values=["c1@example.com", "other@example.com"],
     )
     assert sorted(c.email for c in found) == ["c1@example.com", "other@example.com"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("rows_before", [0, 2])
+def test_reserved_ids_are_never_handed_out_again(rows_before):
+    """The engine writes answers and tickets with ids reserved first: an insert made after
+    the reservation (here or by another writer) must not take one of them."""
+    before = [Customer.objects.create(email=f"b{n}@example.com").pk for n in range(rows_before)]
+    reserved = ids_reserve(Customer, 3)
+    assert len(set(reserved)) == 3 and reserved == sorted(reserved)
+    assert min(reserved) > max(before, default=0)
+    meanwhile = Customer.objects.create(email="meanwhile@example.com")
+    assert meanwhile.pk > max(reserved)
+    Customer.objects.bulk_create(Customer(pk=pk, email=f"r{pk}@example.com") for pk in reserved)
+    assert ids_reserve(Customer, 2)[0] > meanwhile.pk
