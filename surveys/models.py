@@ -231,7 +231,7 @@ class Response(models.Model):
             models.Index(fields=["survey", "responded_at"], name="response_survey_time_idx"),
             models.Index(fields=["category", "responded_at"], name="response_category_time_idx"),
             models.Index(fields=["customer", "responded_at"], name="response_customer_time_idx"),
-            models.Index(fields=["responded_at"], name="response_time_idx"),
+            models.Index(fields=["responded_at", "id"], name="response_time_id_idx"),
         ]
 
     def __str__(self) -> str:
