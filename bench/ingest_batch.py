@@ -146,6 +146,7 @@ def child(n: int, big: int = 0) -> dict:
 
         client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
         bodies = [item(r, stamp) for r in rows("api", n)]
+        profile = _profiler()
         start = time.perf_counter()
         for first in range(0, n, BATCH):
             answer = client.post(
@@ -155,6 +156,7 @@ def child(n: int, big: int = 0) -> dict:
             )
             assert answer.status_code == 200 and answer.json()["errors"] == 0, answer.content[:300]
         timings["bulk_api"] = time.perf_counter() - start
+        _profile_dump(profile, "bulk_api")
 
         database_url = urllib.parse.urlsplit(POSTGRES_URL)._replace(
             path="/" + connection.settings_dict["NAME"]

@@ -142,6 +142,9 @@ def server_side_execute(sql: str, params: list) -> list[tuple]:
     return rows
 
 
+_sequences: dict[str, str] = {}
+
+
 def ids_reserve(model: type[models.Model], n: int) -> list[int]:
     """n ids of the model's table, in increasing order, that no other insert will take:
     rows can then be written once, already pointing at each other (the foreign keys are
@@ -151,9 +154,14 @@ def ids_reserve(model: type[models.Model], n: int) -> list[int]:
     table = model._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            sequence = _sequences.get(table)
+            if sequence is None:  # evaluated for every row when called in the statement
+                cursor.execute(
+                    "SELECT pg_get_serial_sequence(%s, %s)", [table, model._meta.pk.column]
+                )
+                sequence = _sequences[table] = cursor.fetchone()[0]
             cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [table, model._meta.pk.column, n],
+                "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, n]
             )
             return sorted(pk for (pk,) in cursor.fetchall())
         # SQLite: AUTOINCREMENT tables keep their last id in sqlite_sequence, and the
