@@ -34,7 +34,8 @@ def served(database_url: str):
         BULK_ASYNC_THRESHOLD="1000",
         THROTTLE_INGEST="",
     )
-    quiet = {"env": env, "cwd": ROOT, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    log = open(os.environ.get("BENCH_SERVER_LOG", os.devnull), "ab")  # noqa: SIM115
+    quiet = {"env": env, "cwd": ROOT, "stdout": log, "stderr": log}
     web = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", WSGI], **quiet
     )

@@ -151,6 +151,18 @@ def responses_ingest_batch(
     return results
 
 
+def response_store(
+    *, source: IngestionSource, data: ResponseData, now: dt.datetime | None = None
+) -> ItemResult:
+    """One answer as a batch of one (a platform's delivery, a re-rate link): created,
+    duplicate or conflict. An answer the database refused raises, as the one-row service
+    did, so that the caller's transaction and the platform's retry decide."""
+    (result,) = responses_ingest_batch(source=source, items=[data], now=now)
+    if result.status == ERROR:
+        raise DatabaseError(f"answer {data.external_id} could not be stored")
+    return result
+
+
 def _opens_ticket(responded_at: dt.datetime, cutoff: dt.datetime | None) -> bool:
     return cutoff is None or responded_at >= cutoff
 

@@ -34,7 +34,8 @@ def rerate_submit(
     external_id is derived from the invitation, so a replayed submission is the same
     answer, never a second one.
     """
-    from intake.services import CustomerData, ResponseData, response_ingest
+    from intake.batch import response_store
+    from intake.services import CustomerData, ResponseData
 
     now = now or timezone.now()
     invitation = invitation_from_token(token)
@@ -47,7 +48,7 @@ def rerate_submit(
         )
         survey = ticket.origin_response.survey
         customer = ticket.customer
-        result = response_ingest(
+        result = response_store(
             source=rerate_source(),
             data=ResponseData(
                 survey=survey,

@@ -1,7 +1,7 @@
 """One answer, many deliveries: platforms send created → updated (→ finished), one delivery
 per question, and retries, all for one platform response id. They upsert one Response.
 
-A new id goes through today's ingestion service (surveys.services.response_ingest); a known
+A new id goes through the ingestion batch engine as a batch of one; a known
 id is updated in place: a later comment fills the comment (the ticket shows the response's
 comment), a changed score re-classifies the answer. A delivery whose version (the platform's
 updated-at or count) is older than the stored one's is a late retry and changes nothing.
@@ -20,7 +20,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from intake.services import DuplicateConflict, IngestResult, ResponseData, response_ingest
+from intake.batch import response_store
+from intake.services import ResponseData
 from surveys.models import Category, Customer, IngestionSource, Response
 
 
@@ -63,10 +64,8 @@ def platform_answer_upsert(
             .first()
         )
         if existing is None:
-            try:
-                outcome = response_ingest(source=source, data=data, now=now)
-            except DuplicateConflict as exc:  # stored concurrently with another score
-                outcome = IngestResult(response=exc.existing, created=False)
+            # stored meanwhile by another delivery: a duplicate or conflict, updated below
+            outcome = response_store(source=source, data=data, now=now)
             if outcome.created:
                 return UpsertResult(response=outcome.response, created=True)
             existing = Response.objects.select_for_update().get(pk=outcome.response.pk)
