@@ -40,3 +40,18 @@ def test_reserved_ids_are_never_handed_out_again(rows_before):
     assert meanwhile.pk > max(reserved)
     Customer.objects.bulk_create(Customer(pk=pk, email=f"r{pk}@example.com") for pk in reserved)
     assert ids_reserve(Customer, 2)[0] > meanwhile.pk
+
+
+def test_the_garbage_collector_is_paused_for_a_batch_and_always_resumed():
+    import gc
+
+    from intake.batch import collector_paused
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), collector_paused():
+        assert not gc.isenabled()
+        with collector_paused():  # a batch inside a batch leaves it to the outer one
+            pass
+        assert not gc.isenabled()
+        raise RuntimeError("a batch that fails")
+    assert gc.isenabled()
