@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import io
 import json
 import os
@@ -143,6 +144,8 @@ def child(n: int, big: int = 0) -> dict:
             responses_ingest_batch(source=source, items=ready[first : first + BATCH])
         timings["engine"] = time.perf_counter() - start
         _profile_dump(profile, "engine")
+        del ready
+        gc.collect()  # each path starts from the same heap, as a fresh process would
 
         client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
         bodies = [item(r, stamp) for r in rows("api", n)]
@@ -157,6 +160,8 @@ def child(n: int, big: int = 0) -> dict:
             assert answer.status_code == 200 and answer.json()["errors"] == 0, answer.content[:300]
         timings["bulk_api"] = time.perf_counter() - start
         _profile_dump(profile, "bulk_api")
+        del bodies
+        gc.collect()
 
         database_url = urllib.parse.urlsplit(POSTGRES_URL)._replace(
             path="/" + connection.settings_dict["NAME"]
@@ -182,9 +187,11 @@ def child(n: int, big: int = 0) -> dict:
             detractor_request = time.perf_counter() - start
             assert answer["created"] == BATCH, answer
 
+        del bodies, worst
         text = io.StringIO()
         csv_write(text, "imp", n, stamp)
         text.seek(0)
+        gc.collect()
         profile = _profiler()
         start = time.perf_counter()
         summary = responses_import(source=source, rows=rows_read(text, "csv"))
