@@ -201,31 +201,34 @@ class ListPagination(BasePagination):
             raise NotFound({self.page_query_param: [no_such_page()]})
         size = self.page_size_now
         offset = (number - 1) * size
-        rows = self.rows_at(queryset, offset, size + 1)
-        if number > 1 and not rows:
+        rows, found = self.rows_at(queryset, offset, size)
+        if number > 1 and not found:
             raise NotFound({self.page_query_param: [no_such_page()]})
         self.number = number
-        self.has_next = len(rows) > size
-        rows = rows[:size]
+        self.has_next = found > size
         cap = settings.LIST_COUNT_CAP
         if not self.has_next:
-            self.count, self.count_capped = offset + len(rows), False  # known without counting
+            self.count, self.count_capped = offset + found, False  # known without counting
         else:
             counted = queryset.order_by()[: cap + 1].count()
             self.count, self.count_capped = min(counted, cap), counted > cap
         return rows
 
     @staticmethod
-    def rows_at(queryset, offset: int, limit: int) -> list:
-        """queryset[offset:offset + limit]. Past the first page, the page's ids are found
-        first on the list's own table and only those rows are read with their related
-        rows: an OFFSET over a join would join every row it skips (380 ms for page 500
-        of a million answers, 16 ms for the ids alone)."""
+    def rows_at(queryset, offset: int, size: int) -> tuple[list, int]:
+        """(the page's rows, how many rows there are from offset on, counted up to
+        size + 1). Past the first page, the ids of the page (and of one row more) are
+        found first on the list's own table and only the page's rows are then read with
+        their related rows: an OFFSET over a join would join every row it skips (380 ms
+        for page 500 of a million answers, 42 ms this way). A row changed or deleted
+        between the two reads is left out but keeps its place, so pages do not shift."""
         if not offset:
-            return list(queryset[:limit])
-        ids = list(queryset.values_list("pk", flat=True)[offset : offset + limit])
-        by_id = {row.pk: row for row in queryset.filter(pk__in=ids)}
-        return [by_id[pk] for pk in ids if pk in by_id]
+            rows = list(queryset[: size + 1])
+            return rows[:size], len(rows)
+        ids = list(queryset.values_list("pk", flat=True)[offset : offset + size + 1])
+        page = ids[:size]
+        by_id = {row.pk: row for row in queryset.filter(pk__in=page)}
+        return [by_id[pk] for pk in page if pk in by_id], len(ids)
 
     # --- cursor ---------------------------------------------------------------------
 

@@ -204,3 +204,24 @@ def test_a_bad_page_size_is_a_400_naming_it_and_a_large_one_is_accepted(world, a
     assert answer.status_code == 400
     assert "page_size" in answer.json()["errors"]
     assert len(admin.get("/api/v1/tickets/?page_size=100000").json()["results"]) == 90
+
+
+def test_a_row_gone_between_the_two_reads_of_a_deep_page_keeps_its_place(db):
+    """Past the first page the ids are read first, then the rows: a row deleted or no
+    longer matching in between is left out, and the page neither pulls in the next
+    page's first row nor makes the next page start early."""
+    from feedback_desk.pagination import ListPagination
+
+    pks = [Customer.objects.create(email=f"c{n}@example.com").pk for n in range(20)]
+    gone = pks[9]
+
+    class Racing(type(Customer.objects.all())):
+        def filter(self, *args, **kwargs):
+            return super().filter(*args, **kwargs).exclude(pk=gone)
+
+    racing = Racing(model=Customer).order_by("pk")
+    rows, found = ListPagination.rows_at(racing, 7, 7)
+    assert [c.pk for c in rows] == [pk for pk in pks[7:14] if pk != gone]
+    assert found == 8  # a next page still follows, from position 14
+    rows, found = ListPagination.rows_at(Customer.objects.order_by("pk"), 14, 7)
+    assert [c.pk for c in rows] == pks[14:20] and found == 6
