@@ -62,6 +62,8 @@ def rerate_submit(
             ),
             now=now,
         )
+        if result.conflict is not None:  # stored before with another score: refused
+            raise result.conflict
         response = result.response
         if response.ticket_id is None:
             response.ticket = ticket

@@ -192,3 +192,30 @@ def test_no_invitation_when_the_customer_has_no_email(world):
     # The same resolution for a customer with an address does invite.
     with_mail = resolved_ticket(world, now)
     assert RerateInvitation.objects.filter(ticket=with_mail).count() == 1
+
+
+def test_a_rerate_answer_stored_before_with_another_score_is_refused_and_changes_nothing(world):
+    """The link's answer id (rerate-<invitation>) already holds another score: as with any
+    replay with a different score, nothing is stored, and the link stays unused."""
+    from intake.services import DuplicateConflict
+    from tickets.models import TicketEvent
+
+    now = timezone.now()
+    ticket = resolved_ticket(world, now)
+    path = send_invitations(now + dt.timedelta(hours=25))
+    invitation = RerateInvitation.objects.get(ticket=ticket)
+    Response.objects.create(
+        survey=ticket.origin_response.survey,
+        customer=ticket.customer,
+        source=rerate_intake.rerate_source(),
+        external_id=f"rerate-{invitation.pk}",
+        score=9,
+        category="promoter",
+        responded_at=now,
+    )
+    with pytest.raises(DuplicateConflict):
+        rerate_intake.rerate_submit(token=path.split("/")[2], score=3)
+    invitation.refresh_from_db()
+    assert invitation.used_at is None and invitation.response_id is None
+    assert not TicketEvent.objects.filter(ticket=ticket, kind=TicketEvent.Kind.RERATED).exists()
+    assert Ticket.objects.get(pk=ticket.pk).recovered is None
