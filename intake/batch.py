@@ -1,7 +1,7 @@
 """The ingestion batch engine: N answers in one transaction, with set-wise statements.
 
 Every way in (REST single and bulk, webhooks, file import) hands its validated answers
-here. The results are those of surveys.services.response_ingest called answer by answer in
+here. The results are those of intake.services.response_ingest called answer by answer in
 the batch's order (tests/ingestion/test_batch_differential.py proves it), at a cost that
 grows with the batch in rows, not in statements:
 
