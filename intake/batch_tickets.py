@@ -3,7 +3,7 @@ tickets or attach to the customer's open one, with configuration read once per b
 
 Decisions are exactly those of tickets.services.ticket_open_or_attach taken answer by
 answer in the batch's order; the writes are bulk statements. A reopen (rare) goes through
-the one-ticket path, tickets.services._reopen.
+the one-ticket path, tickets.services.lifecycle.reopen_for_answer.
 
 Agent assignment is the last step of a batch: everything else (answers, clocks, reopens)
 is written first, then the teams' rows are locked, the agents' open loads read, the
@@ -19,7 +19,6 @@ import datetime as dt
 from collections import defaultdict
 
 from django.db.models import Count, Q
-from django.utils.translation import gettext as _
 
 from feedback_desk.unsaved import unsaved
 from intake.batch_sql import LostRace, ids_reserve, insert_ignore_returning
@@ -302,7 +301,7 @@ class TicketPlan:
     def write(self, outbox: OutboxBatch) -> None:
         """After the answers: clocks, reopens, agents (the only part under the teams'
         lock), the tickets themselves, their timeline and their emails and webhooks."""
-        from tickets.services.lifecycle import reopen_locked
+        from tickets.services.lifecycle import reopen_for_answer
 
         if not self.plan:
             return
@@ -312,13 +311,7 @@ class TicketPlan:
         reopened: list[Ticket] = []
         for action, response, ticket in self.plan:
             if action == "reopen":
-                reopen_locked(
-                    ticket,
-                    by=None,
-                    reason=str(_("The customer answered again as a detractor.")),
-                    now=now,
-                    data={"automatic": True, "response": response.pk},
-                )
+                reopen_for_answer(ticket, response, now)
                 reopened.append(ticket)
             if action != "open":
                 data = {"response": response.pk, "score": response.score}

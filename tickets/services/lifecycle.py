@@ -42,13 +42,7 @@ def ticket_open_or_attach(*, response: Response, now: dt.datetime | None = None)
     if open_ticket is None:
         open_ticket = ticket_recently_resolved(response, now)
         if open_ticket is not None:
-            reopen_locked(
-                open_ticket,
-                by=None,
-                reason=str(_("The customer answered again as a detractor.")),
-                now=now,
-                data={"automatic": True, "response": response.pk},
-            )
+            reopen_for_answer(open_ticket, response, now)
     if open_ticket is not None:
         response.ticket = open_ticket
         response.save(update_fields=["ticket"])
@@ -197,6 +191,18 @@ def ticket_recently_resolved(response: Response, now: dt.datetime) -> Ticket | N
         )
         .order_by("-resolved_at")
         .first()
+    )
+
+
+def reopen_for_answer(ticket: Ticket, response, now: dt.datetime) -> Ticket:
+    """A detractor answer on a recently resolved ticket (locked): back to work, noted as
+    automatic with the answer that did it."""
+    return reopen_locked(
+        ticket,
+        by=None,
+        reason=str(_("The customer answered again as a detractor.")),
+        now=now,
+        data={"automatic": True, "response": response.pk},
     )
 
 
