@@ -282,20 +282,24 @@ def clocks_pause(ticket: Ticket, at: dt.datetime) -> None:
 
 
 def clocks_resume(ticket: Ticket, at: dt.datetime) -> None:
-    """Back from waiting: the business minutes left at the pause are left again now."""
+    """Back from waiting: the business minutes left at the pause are left again now. A
+    warning point that had passed by the pause (the sweep had not recorded it yet, or a
+    recalculation moved it there) stays at its moment: the next sweep records it there."""
     policy = ticket.sla_policy
     changed = False
     for clock in ticket.clocks.select_for_update().filter(paused_at__isnull=False):
         resumed = max(at, clock.paused_at)
+        warning_ahead = clock.warned_at is None and clock.warn_at > clock.paused_at
         if policy is None:
             shift = resumed - clock.paused_at
             clock.due_at += shift
-            clock.warn_at += shift
+            if warning_ahead:
+                clock.warn_at += shift
             paused_minutes = shift.total_seconds() / 60
         else:
             left = max(minutes_between(policy, clock.paused_at, clock.due_at), 0)
             clock.due_at = deadline_after(policy, resumed, left)
-            if clock.warned_at is None:
+            if warning_ahead:
                 warn_left = max(minutes_between(policy, clock.paused_at, clock.warn_at), 0)
                 clock.warn_at = deadline_after(policy, resumed, warn_left)
             paused_minutes = minutes_between(policy, clock.paused_at, resumed)

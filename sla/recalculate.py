@@ -33,8 +33,10 @@ def sla_recalculate(
     *, ticket: Ticket, now: dt.datetime | None = None, by=None, repick_policy: bool = True
 ) -> list[SlaClock]:
     """Admin-requested: apply the current policy (re-chosen by the rules unless told not
-    to) to the ticket's clocks. Each clock keeps its start and paused time; warnings and
-    breaches that no longer hold are cleared, new ones are left for the next sweep."""
+    to) to the ticket's clocks, as if it had applied from their start. Each clock keeps
+    its start and paused time; warnings and breaches that no longer hold (as of the pause,
+    for a paused clock) are cleared, new ones are left for the next sweep. A paused clock
+    stays paused unless its new deadline came before the pause."""
     now = now or timezone.now()
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     old_policy = ticket.sla_policy
@@ -54,14 +56,18 @@ def sla_recalculate(
         )
         old_due = clock.due_at
         clock.target_minutes = target
+        # Finished pauses only: a pause still running is counted once, by clocks_resume,
+        # from paused_at; a paused clock keeps the deadlines it would have had at paused_at.
         paused = clock.paused_seconds / 60
         clock.due_at = deadline_after(policy, clock.started_at, target + paused)
         clock.warn_at = deadline_after(
             policy, clock.started_at, warning_minutes(policy, target) + paused
         )
-        if clock.paused_at is not None:
-            # Time since the pause is not counted: push the deadlines by it.
-            clock.due_at = max(clock.due_at, clock.paused_at)
+        if clock.paused_at is not None and clock.due_at <= clock.paused_at:
+            # Under this policy the deadline had passed when the clock paused: clocks_pause
+            # would have left it running, so it runs and the sweep records the breach at
+            # the deadline (not at the resume, not met on time while waiting).
+            clock.paused_at = None
         moment = clock.met_at or clock.paused_at or now
         if clock.warned_at and clock.warn_at > moment:
             clock.warned_at = None
