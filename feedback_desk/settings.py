@@ -281,6 +281,7 @@ CONTENT_SECURITY_POLICY = {
 MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=1_000_000)
 MAX_BULK_BODY_BYTES = env.int("MAX_BULK_BODY_BYTES", default=16_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BULK_BODY_BYTES
+WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=1_000_000)
 BULK_MAX_ITEMS = 1000
 # Bulk bodies with more items, and uploaded files larger than IMPORT_ASYNC_BYTES, are stored
 # as an import job for the worker (202 with the job), so no request runs long.

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from feedback_desk.api import error_body
+from feedback_desk.middleware import too_large_response
 from feedback_desk.throttling import auth_failure_guard, auth_failure_record, key_allowed
 from intake.platforms import platform_get
 from intake.platforms.base import PayloadInvalid, SignatureRejected
@@ -19,26 +20,16 @@ from intake.webhooks import DeliveryConflict, webhook_deliver, webhook_max_body_
 log = logging.getLogger(__name__)
 
 
-def _too_large(size: int | None, limit: int) -> JsonResponse:
-    detail = (
-        _("Request body is %(size)d bytes; the limit is %(limit)d bytes.")
-        % {"size": size, "limit": limit}
-        if size is not None
-        else _("Request body is larger than the limit of %(limit)d bytes.") % {"limit": limit}
-    )
-    return JsonResponse({"detail": detail, "code": "request_too_large", "errors": {}}, status=413)
-
-
 def _read_body(request: HttpRequest, limit: int) -> bytes | JsonResponse:
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         declared = 0
     if declared > limit:
-        return _too_large(declared, limit)
+        return too_large_response(declared, limit)
     body = request.read(limit + 1)  # never more than the limit in memory
     if len(body) > limit:
-        return _too_large(None, limit)
+        return too_large_response(None, limit)
     return body
 
 
