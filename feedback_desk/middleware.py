@@ -10,15 +10,19 @@ OVER_LIMIT_KEY = "feedback_desk.body_over_limit"
 _READ_SIZE = 64 * 1024
 
 
+BULK_PATH = "/api/v1/responses/bulk"
+BODY_METHODS = frozenset(("POST", "PUT", "PATCH"))
+
+
 def body_limit(path_info: str) -> int:
     """The most a request body to this address may hold: one rule for both the declared
     Content-Length and a chunked body counted as it is read."""
-    if path_info.rstrip("/").endswith("/bulk"):
-        return settings.MAX_BULK_BODY_BYTES
     limit = settings.MAX_REQUEST_BODY_BYTES
     if path_info.startswith("/hooks/"):
         # the webhook view enforces it again itself; here it stops a chunked read early
-        limit = min(limit, settings.WEBHOOK_MAX_BODY_BYTES)
+        return min(limit, settings.WEBHOOK_MAX_BODY_BYTES)
+    if path_info.rstrip("/") == BULK_PATH:
+        return settings.MAX_BULK_BODY_BYTES
     return limit
 
 
@@ -68,27 +72,55 @@ class ChunkedBodyLimit:
             not environ.get("CONTENT_LENGTH")
             and environ.get("HTTP_TRANSFER_ENCODING")
             and environ.get("wsgi.input_terminated")
+            and environ.get("REQUEST_METHOD") in BODY_METHODS
         ):
-            self._spool_body(environ)
+            spool = self._spool_body(environ)
+            if spool is not None:
+                return _SpoolClosing(self.application(environ, start_response), spool)
         return self.application(environ, start_response)
 
     @staticmethod
-    def _spool_body(environ) -> None:
+    def _spool_body(environ):
+        """The spooled body (None when it went past the limit): its file is closed with
+        the response, not left to the garbage collector."""
         limit = body_limit(environ.get("PATH_INFO") or "/")
         stream = environ["wsgi.input"]
         spool = tempfile.SpooledTemporaryFile(max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE)
         size = 0
-        while chunk := stream.read(min(_READ_SIZE, limit + 1 - size)):
-            size += len(chunk)
-            if size > limit:
-                spool.close()
-                environ[OVER_LIMIT_KEY] = limit
-                environ["wsgi.input"] = io.BytesIO()  # nothing past the limit is read
-                return
-            spool.write(chunk)
+        try:
+            while chunk := stream.read(min(_READ_SIZE, limit + 1 - size)):
+                size += len(chunk)
+                if size > limit:
+                    spool.close()
+                    environ[OVER_LIMIT_KEY] = limit
+                    environ["wsgi.input"] = io.BytesIO()  # nothing past the limit is read
+                    return None
+                spool.write(chunk)
+        except BaseException:
+            spool.close()
+            raise
         spool.seek(0)
         environ["wsgi.input"] = spool
         environ["CONTENT_LENGTH"] = str(size)
+        return spool
+
+
+class _SpoolClosing:
+    """The application's response iterable, closing the spooled body after it."""
+
+    def __init__(self, result, spool) -> None:
+        self.result, self.spool = result, spool
+
+    def __iter__(self):
+        return iter(self.result)
+
+    def close(self) -> None:
+        try:
+            close = getattr(self.result, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self.spool.close()
 
 
 class RequestBodyLimitMiddleware:
@@ -108,7 +140,11 @@ class RequestBodyLimitMiddleware:
         if over is not None:
             return too_large_response(None, over)
         declared = request.META.get("CONTENT_LENGTH")
-        if not declared and request.META.get("HTTP_TRANSFER_ENCODING"):
+        if (
+            not declared
+            and request.META.get("HTTP_TRANSFER_ENCODING")
+            and request.method in BODY_METHODS
+        ):
             return length_required_response()
         try:
             length = int(declared or 0)

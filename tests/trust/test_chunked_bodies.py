@@ -320,3 +320,51 @@ def test_gunicorn_reads_a_small_chunked_body_and_refuses_a_large_one_with_413(so
             "errors": {},
         }
     assert Response.objects.filter(external_id="g-1").count() == 1
+
+
+def test_a_webhook_address_ending_in_bulk_keeps_the_webhook_limit(settings):
+    settings.WEBHOOK_MAX_BODY_BYTES = 1_000
+    stream = Endless(2_000_000)
+    status, _content = call_wsgi("/hooks/generic/some-source/bulk/", stream)
+    assert status == 413
+    assert stream.consumed == 1_001  # the webhook limit, not the bulk API's 16 MB
+
+
+def test_a_get_announcing_a_chunked_body_is_not_read():
+    stream = Endless(5_000_000)
+    status, _content = call_wsgi("/healthz", stream, headers={"REQUEST_METHOD": "GET"})
+    assert status in (200, 503)
+    assert stream.consumed == 0
+
+
+def test_the_spooled_body_is_closed_with_the_response(survey, source_key_headers):
+    """A body spilled to disk holds a file until closed: with the response, not later."""
+    from feedback_desk.wsgi import application
+
+    body = json.dumps([]).encode()
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": BULK,
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "testserver",
+        "HTTP_TRANSFER_ENCODING": "chunked",
+        "CONTENT_TYPE": "application/json",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.input_terminated": True,
+        "wsgi.errors": sys.stderr,
+        **source_key_headers,
+    }
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        result = application(environ, lambda *args: None)
+        spool = environ["wsgi.input"]
+        assert not spool.closed
+        b"".join(result)
+        result.close()
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+    assert spool.closed
