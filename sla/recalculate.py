@@ -25,7 +25,7 @@ from sla.clocks import (
 )
 from sla.models import SlaClock
 from tickets.events import event_record
-from tickets.models import Ticket, TicketEvent
+from tickets.models import Status, Ticket, TicketEvent
 
 
 @transaction.atomic
@@ -47,6 +47,7 @@ def sla_recalculate(
         ticket.sla_policy = policy
         ticket.save(update_fields=["sla_policy"])
     changes = []
+    waiting_since = _waiting_since(ticket)
     clocks = list(ticket.clocks.select_for_update().order_by("kind"))
     for clock in clocks:
         target = (
@@ -63,11 +64,15 @@ def sla_recalculate(
         clock.warn_at = deadline_after(
             policy, clock.started_at, warning_minutes(policy, target) + paused
         )
-        if clock.paused_at is not None and clock.due_at <= clock.paused_at:
-            # Under this policy the deadline had passed when the clock paused: clocks_pause
-            # would have left it running, so it runs and the sweep records the breach at
-            # the deadline (not at the resume, not met on time while waiting).
-            clock.paused_at = None
+        old_paused_at = clock.paused_at
+        pause = clock.paused_at or (waiting_since if clock.met_at is None else None)
+        if pause is not None:
+            # As clocks_pause would have decided at the start of the wait under this
+            # policy: paused if the deadline was still ahead, else running, so the sweep
+            # records the breach at the deadline (not at the resume, not met on time
+            # while waiting). Decided from the wait itself, so recalculating again during
+            # the same wait can pause a clock an earlier recalculation set running.
+            clock.paused_at = pause if clock.due_at > pause else None
         moment = clock.met_at or clock.paused_at or now
         if clock.warned_at and clock.warn_at > moment:
             clock.warned_at = None
@@ -98,13 +103,14 @@ def sla_recalculate(
 
             clock.next_check_at = escalation_next(clock, policy)
         clock.save()
-        changes.append(
-            {
-                "clock": clock.kind,
-                "old_due_at": old_due.isoformat(),
-                "due_at": clock.due_at.isoformat(),
-            }
-        )
+        change = {
+            "clock": clock.kind,
+            "old_due_at": old_due.isoformat(),
+            "due_at": clock.due_at.isoformat(),
+        }
+        if clock.paused_at != old_paused_at:
+            change["paused_at"] = clock.paused_at.isoformat() if clock.paused_at else None
+        changes.append(change)
     ticket_sla_summary_refresh([ticket.pk])
     event_record(
         ticket=ticket,
@@ -119,3 +125,17 @@ def sla_recalculate(
         at=now,
     )
     return clocks
+
+
+def _waiting_since(ticket: Ticket) -> dt.datetime | None:
+    """When the ticket's current wait on the customer began (None when not waiting)."""
+    if ticket.status != Status.WAITING_ON_CUSTOMER:
+        return None
+    return (
+        ticket.events.filter(
+            kind=TicketEvent.Kind.STATUS_CHANGED, data__to=Status.WAITING_ON_CUSTOMER
+        )
+        .order_by("-at", "-pk")
+        .values_list("at", flat=True)
+        .first()
+    )

@@ -255,3 +255,43 @@ def test_a_warning_point_passed_before_the_pause_is_recorded_at_its_moment(
     assert summary(ticket) == summary(reference) == (due_after_resume, "at_risk")
     event = ticket.events.get(kind="sla_warning")
     assert event.at == warning
+
+
+def test_a_clock_set_running_by_a_recalculation_pauses_again_when_a_later_one_undoes_it(
+    request, survey, source, team, agent
+):
+    """A mistaken policy edit, recalculated, then reverted and recalculated again, all
+    during one wait on the customer: the clock ends as if the edit never happened."""
+    from sla.models import SlaPolicy
+    from tickets.services.lifecycle import ticket_status_set
+
+    start, waiting = utc(10), utc(10, 40)
+    ticket, reference = both_opened(request, survey, source, CALENDAR, start, 60)
+    for t in (ticket, reference):
+        ticket_status_set(ticket=t, by=agent, status="in_progress", now=utc(10, 5))
+        ticket_status_set(ticket=t, by=agent, status="waiting_on_customer", now=waiting)
+    policy = SlaPolicy.objects.get(pk=ticket.sla_policy_id)
+
+    first_contact_target_set(policy, 30)  # the mistake: overdue since 10:30
+    sla_recalculate(ticket=ticket, now=utc(10, 50))
+    assert snapshot(ticket)["state"] == "running"
+    sla_sweep(now=utc(10, 51))
+    assert snapshot(ticket)["breached_at"] == utc(10, 30)
+
+    first_contact_target_set(policy, 60)  # undone
+    sla_recalculate(ticket=ticket, now=utc(10, 55))
+    for kind in ("first_contact", "resolution"):
+        assert snapshot(ticket, kind) == snapshot(reference, kind)
+    paused = snapshot(ticket)
+    assert (paused["state"], paused["paused_at"], paused["breached_at"]) == (
+        "paused",
+        waiting,
+        None,
+    )
+
+    for t in (ticket, reference):
+        ticket_status_set(ticket=t, by=agent, status="in_progress", now=utc(11, 30))
+    for kind in ("first_contact", "resolution"):
+        assert snapshot(ticket, kind) == snapshot(reference, kind)
+    assert snapshot(ticket)["due_at"] == utc(11, 50)  # 20 minutes were left at 10:40
+    assert summary(ticket) == summary(reference)
