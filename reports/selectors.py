@@ -152,10 +152,14 @@ def nps_report_live(
 ) -> dict:
     """nps_report from a scan of the period's answers (the reference the rollup must equal)."""
     qs = responses_filtered(survey=survey, segment=segment, period=period)
-    trunc = INTERVALS[interval]
+    return nps_of_answers(qs, interval=interval, tzinfo=tzinfo)
+
+
+def nps_of_answers(qs, *, interval: str = "week", tzinfo: dt.tzinfo | None = None) -> dict:
+    """nps_report's shape counted live from these answers, one bucket per interval."""
     rows = (
         qs.order_by()
-        .annotate(period_start=trunc("responded_at", tzinfo=tzinfo or dt.UTC))
+        .annotate(period_start=INTERVALS[interval]("responded_at", tzinfo=tzinfo or dt.UTC))
         .values("period_start")
         .annotate(**category_counts())
         .order_by("period_start")
@@ -163,9 +167,7 @@ def nps_report_live(
     buckets = {}
     for row in rows:
         start = row["period_start"]
-        if isinstance(start, dt.datetime):
-            start = start.date()
-        buckets[start] = row
+        buckets[start.date() if isinstance(start, dt.datetime) else start] = row
     return _nps_result(buckets)
 
 

@@ -8,15 +8,7 @@ the daily rollup has no team dimension.
 
 from __future__ import annotations
 
-import datetime as dt
-
-from reports.selectors import (
-    INTERVALS,
-    Period,
-    _nps_result,
-    category_counts,
-    responses_filtered,
-)
+from reports.selectors import Period, nps_of_answers, responses_filtered
 from tickets.models import Ticket
 
 
@@ -33,15 +25,4 @@ def team_nps_report(
     qs = responses_filtered(survey=survey, segment=segment, period=period).filter(
         customer_id__in=customers
     )
-    rows = (
-        qs.order_by()
-        .annotate(period_start=INTERVALS[interval]("responded_at", tzinfo=dt.UTC))
-        .values("period_start")
-        .annotate(**category_counts())
-        .order_by("period_start")
-    )
-    buckets = {}
-    for row in rows:
-        start = row["period_start"]
-        buckets[start.date() if isinstance(start, dt.datetime) else start] = row
-    return _nps_result(buckets)
+    return nps_of_answers(qs, interval=interval)
