@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from intake.platforms import signing
-from intake.platforms.base import Context, Ignored, MappedItem, PayloadInvalid, SignatureRejected
+from intake.platforms.base import Context, Ignored, MappedItem, PayloadInvalid
 from intake.platforms.common import (
     MISSING,
     cast_score,
@@ -24,7 +24,7 @@ from intake.platforms.common import (
 
 NAME = "delighted"
 SIGNATURE_HEADER = "X-Delighted-Webhook-Signature"
-PREFIX = "sha256="
+PREFIX = signing.SHA256_PREFIX
 EVENTS = ("survey_response.created", "survey_response.updated")
 MAPPING_KEYS = ("customer_external_id", "customer_segment")
 
@@ -34,14 +34,7 @@ def sign(secret: str, body: bytes) -> str:
 
 
 def verify(*, body: bytes, headers, context: Context) -> None:
-    signing.require_secret(SIGNATURE_HEADER, context.secret)
-    sent = signing.require_header(headers, SIGNATURE_HEADER)
-    if not sent.startswith(PREFIX):
-        raise SignatureRejected(
-            SIGNATURE_HEADER,
-            _("The %(header)s header must look like sha256=<hex digest>.")
-            % {"header": SIGNATURE_HEADER},
-        )
+    sent = signing.require_sha256_header(headers, SIGNATURE_HEADER, context.secret)
     signing.check_equal(SIGNATURE_HEADER, sent.lower(), sign(context.secret, body))
 
 

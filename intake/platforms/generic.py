@@ -20,7 +20,7 @@ from intake.platforms.base import Context, MappedItem, PayloadInvalid, Signature
 NAME = "generic"
 SIGNATURE_HEADER = "X-FeedbackDesk-Signature"
 TIMESTAMP_HEADER = "X-FeedbackDesk-Timestamp"
-PREFIX = "sha256="
+PREFIX = signing.SHA256_PREFIX
 MAPPING_KEYS: tuple[str, ...] = ()
 
 
@@ -34,14 +34,7 @@ def sign(secret: str, body: bytes, timestamp: str | None = None) -> str:
 
 
 def verify(*, body: bytes, headers, context: Context) -> None:
-    signing.require_secret(SIGNATURE_HEADER, context.secret)
-    sent = signing.require_header(headers, SIGNATURE_HEADER)
-    if not sent.startswith(PREFIX):
-        raise SignatureRejected(
-            SIGNATURE_HEADER,
-            _("The %(header)s header must look like sha256=<hex digest>.")
-            % {"header": SIGNATURE_HEADER},
-        )
+    sent = signing.require_sha256_header(headers, SIGNATURE_HEADER, context.secret)
     timestamp = headers.get(TIMESTAMP_HEADER, "").strip() or None
     if timestamp is None and context.require_timestamp:
         raise SignatureRejected(

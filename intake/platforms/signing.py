@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 
 from intake.platforms.base import SignatureRejected
 
+SHA256_PREFIX = "sha256="
+
 
 def hmac_sha256(secret: str, data: bytes) -> bytes:
     return hmac.new(secret.encode(), data, hashlib.sha256).digest()
@@ -36,6 +38,21 @@ def require_header(headers, header: str) -> str:
     if not value.strip():
         raise SignatureRejected(header, _("The %(header)s header is missing.") % {"header": header})
     return value.strip()
+
+
+def require_sha256_header(headers, header: str, secret: str, *, base64_digest: bool = False) -> str:
+    """The signature header of a source that has a secret, present and shaped
+    `sha256=<digest>` (the digest in hex, or in base64): the value as sent."""
+    require_secret(header, secret)
+    sent = require_header(headers, header)
+    if not sent.startswith(SHA256_PREFIX):
+        shape = (
+            _("The %(header)s header must look like sha256=<base64 digest>.")
+            if base64_digest
+            else _("The %(header)s header must look like sha256=<hex digest>.")
+        )
+        raise SignatureRejected(header, shape % {"header": header})
+    return sent
 
 
 def check_equal(header: str, sent: str, expected: str) -> None:

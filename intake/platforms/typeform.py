@@ -17,11 +17,11 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from intake.platforms import signing
-from intake.platforms.base import Context, Ignored, MappedItem, PayloadInvalid, SignatureRejected
+from intake.platforms.base import Context, Ignored, MappedItem, PayloadInvalid
 
 NAME = "typeform"
 SIGNATURE_HEADER = "Typeform-Signature"
-PREFIX = "sha256="
+PREFIX = signing.SHA256_PREFIX
 # Only an NPS question is taken as the score by default: an opinion_scale or rating question
 # may be on any scale (the docs example's is 1–5), so it counts only when the source names it.
 SCORE_TYPES = ("nps",)
@@ -41,14 +41,9 @@ def sign(secret: str, body: bytes) -> str:
 
 
 def verify(*, body: bytes, headers, context: Context) -> None:
-    signing.require_secret(SIGNATURE_HEADER, context.secret)
-    sent = signing.require_header(headers, SIGNATURE_HEADER)
-    if not sent.startswith(PREFIX):
-        raise SignatureRejected(
-            SIGNATURE_HEADER,
-            _("The %(header)s header must look like sha256=<base64 digest>.")
-            % {"header": SIGNATURE_HEADER},
-        )
+    sent = signing.require_sha256_header(
+        headers, SIGNATURE_HEADER, context.secret, base64_digest=True
+    )
     signing.check_equal(SIGNATURE_HEADER, sent, sign(context.secret, body))
 
 
