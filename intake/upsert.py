@@ -52,8 +52,6 @@ def _older(new: dict | None, stored: dict | None) -> bool:
 def platform_answer_upsert(
     *, source: IngestionSource, data: ResponseData, now: dt.datetime | None = None
 ) -> UpsertResult:
-    from tickets.events import event_record
-    from tickets.models import TicketEvent
     from tickets.services.lifecycle import ticket_open_or_attach
 
     now = now or timezone.now()
@@ -90,30 +88,21 @@ def platform_answer_upsert(
         existing.save(update_fields=changed)
         ticket = existing.ticket
         if "score" in changed and ticket is not None:
-            event_record(
-                ticket=ticket,
-                kind=TicketEvent.Kind.NOTE,
-                data={
-                    "automatic": True,
-                    "response": existing.pk,
-                    "score_changed": {"from": old_score, "to": existing.score},
-                    "category": existing.category,
-                    "note": _("The platform changed the score from %(old)d to %(new)d.")
-                    % {"old": old_score, "new": existing.score},
-                },
-                at=now,
+            _platform_note(
+                ticket,
+                existing,
+                now,
+                _("The platform changed the score from %(old)d to %(new)d.")
+                % {"old": old_score, "new": existing.score},
+                score_changed={"from": old_score, "to": existing.score},
+                category=existing.category,
             )
         if "comment" in changed and ticket is not None:
-            event_record(
-                ticket=ticket,
-                kind=TicketEvent.Kind.NOTE,
-                data={
-                    "automatic": True,
-                    "response": existing.pk,
-                    "note": _("The customer added a comment: %(comment)s")
-                    % {"comment": existing.comment},
-                },
-                at=now,
+            _platform_note(
+                ticket,
+                existing,
+                now,
+                _("The customer added a comment: %(comment)s") % {"comment": existing.comment},
             )
         if (
             ticket is None
@@ -123,3 +112,16 @@ def platform_answer_upsert(
             Customer.objects.select_for_update().get(pk=existing.customer_id)
             ticket_open_or_attach(response=existing, now=now)
         return UpsertResult(response=existing, created=False, changed=tuple(changed))
+
+
+def _platform_note(ticket, response: Response, now: dt.datetime, note: str, **data) -> None:
+    """An automatic timeline note on the answer's ticket: what a later delivery changed."""
+    from tickets.events import event_record
+    from tickets.models import TicketEvent
+
+    event_record(
+        ticket=ticket,
+        kind=TicketEvent.Kind.NOTE,
+        data={"automatic": True, "response": response.pk, **data, "note": note},
+        at=now,
+    )

@@ -17,19 +17,10 @@ from rest_framework.exceptions import ValidationError
 from feedback_desk.api import flatten_errors
 from intake.quick_validation import quick_response_data
 from intake.serializers import ResponseInSerializer
-from intake.services import ResponseData
+from intake.services import CUSTOMER_ATTRIBUTES, ResponseData
 from surveys.models import Survey
 
-CUSTOMER_FIELDS = (
-    "external_id",
-    "email",
-    "name",
-    "phone",
-    "segment",
-    "locale",
-    "time_zone",
-    "preferred_channel",
-)
+CUSTOMER_FIELDS = ("external_id", "email", *CUSTOMER_ATTRIBUTES)
 CSV_COLUMNS = (
     "survey",
     "external_id",
