@@ -3,6 +3,7 @@ fails the test with a message instead of hanging the whole run."""
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable
@@ -33,3 +34,24 @@ def wait_for(predicate: Callable[[], object], timeout: float, what: str):
             return value
         time.sleep(0.05)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def run_at_once(work: Callable[[int], object], threads: int, timeout: float = 120) -> list:
+    """work(0) … work(threads - 1), each on its own thread and database connection,
+    released together by a barrier; each result, or the exception it raised."""
+    from django.db import connection
+
+    barrier = threading.Barrier(threads)
+    results: list = [None] * threads
+
+    def runner(index: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            results[index] = work(index)
+        except Exception as exc:  # noqa: BLE001 - reported by the caller's assertions
+            results[index] = exc
+        finally:
+            connection.close()
+
+    join_all(start_all([functools.partial(runner, i) for i in range(threads)]), timeout)
+    return results

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
 from django.db.models import Count
 
 from intake.batch import responses_ingest_batch
 from intake.services import CustomerData, ResponseData
 from surveys.models import Customer, IngestionSource, Response, Survey
+from tests import threads
 from tests.factories import SourceFactory, SurveyFactory, TeamFactory, UserFactory
 from tickets.models import OPEN_STATUSES, Team, Ticket
 
@@ -21,24 +20,7 @@ NOW = dt.datetime(2026, 11, 18, 10, 30, tzinfo=dt.UTC)
 
 
 def run_at_once(work) -> list:
-    barrier = threading.Barrier(THREADS)
-    results: list = [None] * THREADS
-
-    def runner(index: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[index] = work(index)
-        except Exception as exc:  # noqa: BLE001 - reported by the assertions
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
+    return threads.run_at_once(work, THREADS)
 
 
 def overlapping_batch(thread: int, survey: Survey) -> list[ResponseData]:

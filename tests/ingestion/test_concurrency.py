@@ -1,36 +1,20 @@
 """Eight systems posting detractor answers for the same customer at the same moment."""
 
-import functools
 import json
-import threading
 
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from surveys.models import Customer, Response
+from tests import threads
 from tests.factories import SourceFactory, SurveyFactory, detractor_payload
-from tests.threads import join_all, start_all
 from tickets.models import OPEN_STATUSES, Ticket
 
 THREADS = 8
 
 
 def run_at_once(work) -> list:
-    barrier = threading.Barrier(THREADS)
-    results: list = [None] * THREADS
-
-    def runner(index: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[index] = work(index)
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-            results[index] = exc
-        finally:
-            connection.close()
-
-    join_all(start_all([functools.partial(runner, i) for i in range(THREADS)]), timeout=60)
-    return results
+    return threads.run_at_once(work, THREADS)
 
 
 @pytest.fixture
