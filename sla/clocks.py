@@ -1,8 +1,9 @@
-"""SLA clocks of a ticket: start, meet, pause, resume, restart, recalculate.
+"""SLA clocks of a ticket: start, meet, pause, resume, restart (recalculate.py re-applies a
+policy).
 
 Deadlines are recorded on the clock rows so later policy edits do not rewrite history
 (`sla_recalculate` does, when an admin asks). `next_check_at` is the indexed due column
-the periodic sweep (tickets/sla_sweep.py) reads; every function here keeps it equal to the
+the periodic sweep (sla/sweep.py) reads; every function here keeps it equal to the
 next moment something must happen to the clock, or NULL when nothing will.
 
 `paused_seconds` counts paused time in the policy's own time (business seconds for a

@@ -1,12 +1,8 @@
-"""SLA clocks of a ticket: start, meet, pause, resume, restart, recalculate.
+"""Recalculation: an admin applies a policy again to a ticket's existing clocks.
 
-Deadlines are recorded on the clock rows so later policy edits do not rewrite history
-(`sla_recalculate` does, when an admin asks). `next_check_at` is the indexed due column
-the periodic sweep (tickets/sla_sweep.py) reads; every function here keeps it equal to the
-next moment something must happen to the clock, or NULL when nothing will.
-
-`paused_seconds` counts paused time in the policy's own time (business seconds for a
-calendar policy), so due = started_at + target + paused, all in policy time.
+Clock rows keep the deadlines they were given (sla/clocks.py), so editing a policy
+rewrites no history until an admin asks for it here; each clock is then left as if the
+policy had applied from its start, and the timeline says what changed.
 """
 
 from __future__ import annotations
