@@ -7,8 +7,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.report_schema import ERROR, NPS_BODY, NPS_PARAMETERS, SLA_BODY, SLA_PARAMETERS
 from reports import params as p
-from reports.schema import ERROR, NPS_BODY, NPS_PARAMETERS, SLA_BODY, SLA_PARAMETERS
 from reports.selectors import nps_report
 from reports.sla_selectors import TicketScope, sla_report
 from tickets.selectors import teams_worked_by

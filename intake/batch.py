@@ -297,7 +297,7 @@ def _email_key(email: str | None) -> str | None:
 
 
 class _Index:
-    """The customers a batch can match, as surveys.services._customer_find sees them."""
+    """The customers a batch can match, as intake.services._customer_find sees them."""
 
     def __init__(self, known: list[Customer]) -> None:
         self.by_external: dict[str, Customer] = {}
@@ -330,7 +330,7 @@ class _Index:
 
 
 def customers_resolve(datas: list[CustomerData]) -> list[Customer]:
-    """surveys.services.customer_upsert for each item, in order, with set-wise writes."""
+    """intake.services.customer_upsert for each item, in order, with set-wise writes."""
     if not datas:
         return []
     externals = sorted({d.external_id for d in datas if d.external_id})

@@ -71,7 +71,7 @@ class BatchConfig:
         return self._fallback
 
     def policy_for(self, response: Response, priority: str) -> SlaPolicy | None:
-        """tickets.sla.policy_for, on the rules read once."""
+        """sla.clocks.policy_for, on the rules read once."""
         best = None
         segment = (response.customer.segment or "").strip().lower()
         for rule, policy in self.sla_rules:

@@ -1,7 +1,7 @@
 """Turns one answer in the contract's ingestion format into ResponseData, or field errors.
 
 Webhooks and bulk import validate through the REST API's own input serializer
-(surveys.serializers.ResponseInSerializer), so every way in accepts and refuses
+(intake.serializers.ResponseInSerializer), so every way in accepts and refuses
 exactly the same things with the same messages. CSV rows arrive as text: they are
 first typed here (score → integer, metadata → object) and then validated the same way.
 """

@@ -1,9 +1,5 @@
-"""Admin action functions for the SLA (the lead wires them into tickets/admin.py):
-
-from tickets.sla_admin import sla_recalculate_policy_tickets, sla_recalculate_tickets
-TicketAdmin.actions = (..., sla_recalculate_tickets)
-SlaPolicyAdmin.actions = (..., sla_recalculate_policy_tickets)
-"""
+"""Admin actions that recalculate SLA deadlines: on selected tickets (TicketAdmin) and on
+every open ticket of selected policies (SlaPolicyAdmin)."""
 
 from __future__ import annotations
 

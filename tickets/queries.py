@@ -19,7 +19,7 @@ SLA_STATES = (SlaClock.State.RUNNING, SlaClock.State.AT_RISK, SlaClock.State.BRE
 def sla_state_q(state: str) -> Q:
     """The worst state of a ticket's open clocks: breached > at_risk > running.
 
-    Reads Ticket.sla_state, which tickets.sla keeps whenever a clock changes."""
+    Reads Ticket.sla_state, which sla.clocks keeps whenever a clock changes."""
     if state in SLA_STATES:
         return Q(sla_state=state)
     return Q(pk__in=[])
@@ -50,7 +50,7 @@ def search_q(text: str) -> Q:
     return q
 
 
-# "due" = Ticket.next_due_at, the nearest deadline of a running clock (kept by tickets.sla);
+# "due" = Ticket.next_due_at, the nearest deadline of a running clock (kept by sla.clocks);
 # indexes (assignee|team, status, next_due_at) serve the queue's views.
 ORDERINGS = {
     "due": (F("next_due_at").asc(nulls_last=True), "-priority_rank", "created_at", "pk"),

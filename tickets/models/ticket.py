@@ -68,7 +68,7 @@ class Ticket(models.Model):
         help_text=_("After re-rating: did the customer leave the detractor range?"),
     )
     # A summary of the clocks, so the queue sorts and filters without reading them. Written
-    # only by tickets.sla.ticket_sla_summary_refresh after every clock change (a full save()
+    # only by sla.clocks.ticket_sla_summary_refresh after every clock change (a full save()
     # of a stale object leaves them alone); `manage.py sla_summary_rebuild` repairs them.
     next_due_at = models.DateTimeField(
         _("nearest SLA deadline"), null=True, blank=True, editable=False

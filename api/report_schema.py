@@ -1,4 +1,4 @@
-"""OpenAPI parameters and bodies of the report endpoints (reports/api.py)."""
+"""OpenAPI parameters and bodies of the report endpoints (api/reports.py)."""
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, inline_serializer
